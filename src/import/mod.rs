@@ -1,0 +1,2 @@
+//! Importers of public benchmark formats into network documents.
+pub mod willems;

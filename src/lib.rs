@@ -1,0 +1,9 @@
+//! chainplan: supply-chain collaboration scheduling. The domain types of the
+//! network document and the plan (`model`), the planning core that turns one
+//! into the other (`planning`), importers of public benchmark formats
+//! (`import`) and the readable plan report (`report`).
+
+pub mod import;
+pub mod model;
+pub mod planning;
+pub mod report;

@@ -1,0 +1,15 @@
+//! Domain layer: the network document and the plan of MODEL.md as plain types,
+//! parsing with positions, and validation with path-bearing problems.
+//! No IO, no solver, no async: everything here is pure data and checks.
+
+pub mod doc;
+pub mod parse;
+pub mod plan;
+pub mod problem;
+pub mod validate;
+
+pub use doc::*;
+pub use parse::{parse_network, DocError, MAX_DOCUMENT_BYTES, MAX_PERIODS};
+pub use plan::*;
+pub use problem::{Problem, ValidationReport};
+pub use validate::validate;

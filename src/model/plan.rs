@@ -1,0 +1,252 @@
+//! The plan of MODEL.md section 5 as plain serde types: what `chainplan solve`
+//! writes and what the service hands out. Values only; computing them is the
+//! planning core's job.
+
+use serde::{Deserialize, Serialize};
+
+/// How the solve ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanStatus {
+    /// Proven optimal (within the requested relative gap).
+    Optimal,
+    /// A limit stopped the solver with a solution in hand.
+    Feasible,
+    /// No plan satisfies the document; `conflicts` names why.
+    Infeasible,
+    /// The objective has no lower bound (cannot happen with valid costs).
+    Unbounded,
+    /// A limit stopped the solver before it found any solution.
+    #[serde(rename = "no_solution")]
+    NoSolution,
+}
+
+impl PlanStatus {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanStatus::Optimal => "optimal",
+            PlanStatus::Feasible => "feasible",
+            PlanStatus::Infeasible => "infeasible",
+            PlanStatus::Unbounded => "unbounded",
+            PlanStatus::NoSolution => "no_solution",
+        }
+    }
+
+    /// Whether the plan carries a solution.
+    pub fn has_solution(self) -> bool {
+        matches!(self, PlanStatus::Optimal | PlanStatus::Feasible)
+    }
+}
+
+/// The eight objective terms of MODEL.md section 4.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct CostBreakdown {
+    pub production: f64,
+    pub setup: f64,
+    pub transport: f64,
+    pub holding: f64,
+    pub late: f64,
+    pub unmet: f64,
+    pub safety: f64,
+    pub carbon: f64,
+}
+
+impl CostBreakdown {
+    /// The sum of the terms, which is the objective.
+    pub fn total(&self) -> f64 {
+        self.terms().iter().map(|(_, v)| v).sum()
+    }
+
+    /// The terms with their names, in the contract's order.
+    pub fn terms(&self) -> [(&'static str, f64); 8] {
+        [
+            ("production", self.production),
+            ("setup", self.setup),
+            ("transport", self.transport),
+            ("holding", self.holding),
+            ("late", self.late),
+            ("unmet", self.unmet),
+            ("safety", self.safety),
+            ("carbon", self.carbon),
+        ]
+    }
+}
+
+/// Units of demand by how they were served.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    pub demand: f64,
+    pub on_time: f64,
+    pub late: f64,
+    pub unmet: f64,
+    /// on_time / demand (1 when there is no demand).
+    pub fill_rate: f64,
+}
+
+/// Units made by one operation in one period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Production {
+    pub line: String,
+    pub operation: String,
+    pub item: String,
+    pub period: u32,
+    pub qty: f64,
+}
+
+/// Units of one item leaving on a lane in one period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shipment {
+    pub lane: String,
+    pub item: String,
+    pub period: u32,
+    pub arrival: u32,
+    pub qty: f64,
+}
+
+/// Stock of an item at a site at the end of a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StockLevel {
+    pub site: String,
+    pub item: String,
+    pub period: u32,
+    pub qty: f64,
+}
+
+/// Units delivered to a demand in a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub demand: String,
+    pub period: u32,
+    pub qty: f64,
+    pub late_by: u32,
+}
+
+/// When a renovation takes place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RenovationSchedule {
+    pub id: String,
+    pub line: String,
+    /// First period the line is down; `None` when an optional renovation is not done.
+    pub start: Option<u32>,
+    /// Last period the line is down (`start + duration - 1`).
+    pub end: Option<u32>,
+}
+
+/// What one allocation entry asks of a supplier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AllocationKind {
+    /// Make on a line of the supplier.
+    Make,
+    /// Ship from a site of the supplier on a lane.
+    Ship,
+}
+
+/// One unit of work for a supplier: make or ship an item in a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AllocationEntry {
+    pub kind: AllocationKind,
+    /// The supplier's site doing the work.
+    pub site: String,
+    pub item: String,
+    pub period: u32,
+    pub qty: f64,
+    /// The line (make) or lane (ship).
+    pub resource: String,
+    /// The receiving site of a shipment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+}
+
+/// Everything one supplier enterprise must make and ship.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Allocation {
+    pub enterprise: String,
+    pub entries: Vec<AllocationEntry>,
+}
+
+/// Which capacity binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceKind {
+    Line,
+    Lane,
+}
+
+/// A binding capacity and what one more unit of it would save.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bottleneck {
+    pub kind: ResourceKind,
+    pub id: String,
+    pub period: u32,
+    /// Objective decrease per extra capacity unit (>= 0).
+    pub shadow_price: f64,
+}
+
+/// A constraint that takes part in making the document infeasible.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// Path into the document, such as `policy.carbon_cap` or `lanes[2].min_share`.
+    pub path: String,
+    /// What it asks and by how much it had to be relaxed.
+    pub reason: String,
+}
+
+/// Size and timing of the solve, for people and benchmarks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SolveStats {
+    pub variables: usize,
+    pub integer_variables: usize,
+    pub constraints: usize,
+    pub build_seconds: f64,
+    pub solve_seconds: f64,
+    pub extract_seconds: f64,
+}
+
+/// The answer to a network document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub status: PlanStatus,
+    pub objective: Option<f64>,
+    pub bound: Option<f64>,
+    pub gap: Option<f64>,
+    pub cost: CostBreakdown,
+    pub emissions: f64,
+    pub service: Service,
+    pub production: Vec<Production>,
+    pub shipments: Vec<Shipment>,
+    pub stock: Vec<StockLevel>,
+    pub deliveries: Vec<Delivery>,
+    pub renovations: Vec<RenovationSchedule>,
+    pub allocations: Vec<Allocation>,
+    pub bottlenecks: Vec<Bottleneck>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<Conflict>,
+    #[serde(default)]
+    pub stats: SolveStats,
+}
+
+impl Plan {
+    /// A plan with no solution in it.
+    pub fn without_solution(status: PlanStatus) -> Plan {
+        Plan {
+            status,
+            objective: None,
+            bound: None,
+            gap: None,
+            cost: CostBreakdown::default(),
+            emissions: 0.0,
+            service: Service::default(),
+            production: Vec::new(),
+            shipments: Vec::new(),
+            stock: Vec::new(),
+            deliveries: Vec::new(),
+            renovations: Vec::new(),
+            allocations: Vec::new(),
+            bottlenecks: Vec::new(),
+            conflicts: Vec::new(),
+            stats: SolveStats::default(),
+        }
+    }
+}

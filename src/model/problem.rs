@@ -1,0 +1,55 @@
+//! One problem found in a document (a path into it and the reason), and the
+//! report that collects every error and warning of one validation pass.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A problem at a JSON path, such as `lanes[4].to: unknown site "plnt-2"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Path into the document: `lines[3].operations[0].inputs[1].item`.
+    pub path: String,
+    /// Why the value is wrong, for a person.
+    pub reason: String,
+}
+
+impl Problem {
+    /// A problem at `path` for `reason`.
+    pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Problem {
+        Problem {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.reason)
+    }
+}
+
+/// Everything one validation pass found: errors reject the document, warnings
+/// are for the planner's attention only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationReport {
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+impl ValidationReport {
+    /// Whether the document may be planned.
+    pub fn is_valid(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// Records an error.
+    pub fn error(&mut self, path: impl Into<String>, reason: impl Into<String>) {
+        self.errors.push(Problem::new(path, reason));
+    }
+
+    /// Records a warning.
+    pub fn warn(&mut self, path: impl Into<String>, reason: impl Into<String>) {
+        self.warnings.push(Problem::new(path, reason));
+    }
+}

@@ -1,0 +1,780 @@
+//! The LP/MILP of MODEL.md sections 2-4, built with good_lp for HiGHS.
+//!
+//! `PlanModel::build` creates every decision of section 2 that the scope keeps,
+//! the objective of section 4, then the constraints of section 3 in order. It
+//! remembers which column and row is which, so the solution, the duals of the
+//! capacity rows and the slack of an elastic re-solve can be read back.
+//!
+//! Two variants share the code: `Mode::FixedIntegers` turns the binaries into
+//! fixed continuous columns (the LP whose duals price a MILP's capacities), and
+//! `Mode::Elastic` adds penalised slack to every constraint that can make a
+//! document infeasible, minimising only that slack, to name the conflicts.
+
+use super::network::{Network, Pair};
+use super::scope::Scope;
+use good_lp::solvers::highs::{highs, HighsProblem};
+use good_lp::{variable, Constraint, Expression, ProblemVariables, SolverModel, Variable};
+use std::collections::HashMap;
+
+/// A decision column: the good_lp variable and its column in HiGHS.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Col {
+    pub var: Variable,
+    pub col: usize,
+}
+
+/// Units made by an operation in a period, split by whether its line's
+/// renovation is done (item 8 of section 3 prices the two parts differently).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Making {
+    pub before: Option<Col>,
+    pub after: Option<Col>,
+}
+
+impl Making {
+    fn cols(&self) -> impl Iterator<Item = Col> {
+        self.before.into_iter().chain(self.after)
+    }
+}
+
+/// Which variant of the model to build.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Mode<'a> {
+    /// The model as MODEL.md states it.
+    Exact,
+    /// Binaries fixed to these values (setups then starts, in column order).
+    FixedIntegers(&'a [f64]),
+    /// Slack on the constraints that can conflict; minimise total slack.
+    Elastic,
+}
+
+/// Which relaxable constraint a slack column belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum SlackKey {
+    CarbonCap,
+    MinShare(usize),
+    Renovation(usize),
+    Budget,
+    Concurrent(usize),
+    StockMax(usize, usize),
+}
+
+/// What a slack column relaxes, for naming conflicts.
+#[derive(Debug, Clone)]
+pub(crate) struct Relaxation {
+    pub path: String,
+    pub what: String,
+    pub col: Col,
+}
+
+/// The built model: the HiGHS problem and the map to read it back.
+pub(crate) struct PlanModel {
+    pub problem: HighsProblem,
+    pub map: ModelMap,
+}
+
+/// Which column and row is which decision and constraint of the document.
+pub(crate) struct ModelMap {
+    pub columns: usize,
+    pub rows: usize,
+    pub integer_columns: usize,
+    /// `making[o][t]`.
+    pub making: Vec<Vec<Making>>,
+    /// `setup[o][t]`.
+    pub setup: Vec<Vec<Option<Col>>>,
+    /// `flow[lane][position of item][t]`.
+    pub flow: Vec<Vec<Vec<Option<Col>>>>,
+    pub stock_pairs: Vec<Pair>,
+    /// `stock[pair index][t]`.
+    pub stock: Vec<Vec<Col>>,
+    /// `shortfall[pair index][t]`, where the pair has a safety target.
+    pub shortfall: Vec<Option<Vec<Col>>>,
+    /// `delivered[d]` as (period, column).
+    pub delivered: Vec<Vec<(usize, Col)>>,
+    pub unmet: Vec<Col>,
+    /// `start[r]` as (period, column).
+    pub start: Vec<Vec<(usize, Col)>>,
+    /// Line capacity rows: (line, period, row).
+    pub line_rows: Vec<(usize, usize, usize)>,
+    /// Lane capacity rows: (lane, period, row).
+    pub lane_rows: Vec<(usize, usize, usize)>,
+    pub relaxations: Vec<Relaxation>,
+}
+
+/// Values below this are solver noise.
+pub(crate) const EPS: f64 = 1e-9;
+
+struct Columns<'a> {
+    vars: ProblemVariables,
+    objective: Expression,
+    count: usize,
+    integers: usize,
+    mode: Mode<'a>,
+    fixed_next: usize,
+}
+
+impl Columns<'_> {
+    fn add(&mut self, upper: f64, cost: f64) -> Col {
+        let def = if upper.is_finite() {
+            variable().min(0.0).max(upper)
+        } else {
+            variable().min(0.0)
+        };
+        self.push(def, cost)
+    }
+
+    fn binary(&mut self, cost: f64) -> Col {
+        let def = match self.mode {
+            Mode::FixedIntegers(values) => {
+                let v = values.get(self.fixed_next).copied().unwrap_or(0.0).round();
+                self.fixed_next += 1;
+                variable().min(v).max(v)
+            }
+            _ => {
+                self.integers += 1;
+                variable().binary()
+            }
+        };
+        self.push(def, cost)
+    }
+
+    fn push(&mut self, def: good_lp::variable::VariableDefinition, cost: f64) -> Col {
+        let var = self.vars.add(def);
+        let col = self.count;
+        self.count += 1;
+        if cost != 0.0 && !matches!(self.mode, Mode::Elastic) {
+            self.objective.add_mul(cost, var);
+        }
+        Col { var, col }
+    }
+
+    fn slack(&mut self) -> Col {
+        let var = self.vars.add(variable().min(0.0));
+        let col = self.count;
+        self.count += 1;
+        self.objective.add_mul(1.0, var);
+        Col { var, col }
+    }
+}
+
+struct Rows {
+    problem: HighsProblem,
+    count: usize,
+}
+
+impl Rows {
+    fn add(&mut self, c: Constraint) -> usize {
+        self.problem.add_constraint(c);
+        self.count += 1;
+        self.count - 1
+    }
+}
+
+fn sum_of<'c>(cols: impl IntoIterator<Item = (f64, &'c Col)>) -> Expression {
+    let mut e = Expression::with_capacity(4);
+    for (a, c) in cols {
+        e.add_mul(a, c.var);
+    }
+    e
+}
+
+impl PlanModel {
+    /// Builds the model of `net` restricted to `scope`.
+    pub fn build(net: &Network, scope: &Scope, mode: Mode) -> PlanModel {
+        let t_count = net.periods;
+        let policy = &net.doc.policy;
+        let price = policy.carbon_price;
+        let elastic = matches!(mode, Mode::Elastic);
+        let mut cols = Columns {
+            vars: ProblemVariables::new(),
+            objective: Expression::with_capacity(1024),
+            count: 0,
+            integers: 0,
+            mode,
+            fixed_next: 0,
+        };
+
+        // Section 2, production x (split by renovation state) and setups y.
+        let mut making = vec![vec![Making::default(); t_count]; net.operations.len()];
+        let mut setup = vec![vec![None; t_count]; net.operations.len()];
+        let mut most = vec![vec![0.0; t_count]; net.operations.len()];
+        for (o, op) in net.operations.iter().enumerate() {
+            if !scope.operation_kept[o] {
+                continue;
+            }
+            let reno = net.lines[op.line]
+                .renovation
+                .map(|r| &net.renovations[r])
+                .filter(|r| r.changes_unit_cost());
+            for t in 0..t_count {
+                let peak = net.peak_capacity(op.line, t);
+                let setup_time = if op.needs_setup { op.setup_time } else { 0.0 };
+                let m = (peak - setup_time) / op.load;
+                if peak <= 0.0 || m <= EPS {
+                    continue;
+                }
+                most[o][t] = m;
+                let (can_be_done, can_be_undone) = match reno {
+                    Some(r) => (
+                        r.starts_done_by(t).next().is_some(),
+                        r.doc.optional || r.latest + r.duration > t,
+                    ),
+                    None => (false, true),
+                };
+                if can_be_undone {
+                    making[o][t].before = Some(cols.add(m, op.cost + price * op.co2));
+                }
+                if can_be_done {
+                    let r = reno.expect("done only with a renovation");
+                    let (cf, qf) = (r.doc.cost_factor, r.doc.co2_factor);
+                    making[o][t].after = Some(cols.add(m, op.cost * cf + price * op.co2 * qf));
+                }
+                if op.needs_setup {
+                    setup[o][t] = Some(cols.binary(op.setup_cost));
+                }
+            }
+        }
+
+        // Renovation starts z.
+        let start: Vec<Vec<(usize, Col)>> = net
+            .renovations
+            .iter()
+            .map(|r| r.starts().map(|t| (t, cols.binary(0.0))).collect())
+            .collect();
+
+        // Flows f, only where the arrival falls inside the horizon.
+        let flow: Vec<Vec<Vec<Option<Col>>>> = net
+            .lanes
+            .iter()
+            .enumerate()
+            .map(|(k, e)| {
+                let unit = e.cost + price * e.co2;
+                (0..e.items.len())
+                    .map(|pos| {
+                        (0..t_count)
+                            .map(|t| {
+                                let open = scope.lane_item_kept[k][pos]
+                                    && t + e.lead_time < t_count
+                                    && e.capacity.as_ref().is_none_or(|c| c[t] > 0.0);
+                                let upper = e.capacity.as_ref().map_or(f64::INFINITY, |c| c[t]);
+                                open.then(|| cols.add(upper, unit))
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+
+        // Stock s and safety shortfall k.
+        let stock_pairs = scope.stock_pairs(net);
+        let mut stock = Vec::with_capacity(stock_pairs.len());
+        let mut shortfall = Vec::with_capacity(stock_pairs.len());
+        for pair in &stock_pairs {
+            let rec = net.stocks.get(pair);
+            let holding = rec.map_or(0.0, |s| s.holding_cost);
+            let max = rec.and_then(|s| s.max.as_ref());
+            stock.push(
+                (0..t_count)
+                    .map(|t| {
+                        // In elastic mode the bound becomes a row with slack.
+                        let upper = match max {
+                            Some(m) if !elastic => m[t],
+                            _ => f64::INFINITY,
+                        };
+                        cols.add(upper, holding)
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            shortfall.push(rec.filter(|s| s.safety > 0.0).map(|_| {
+                (0..t_count)
+                    .map(|_| cols.add(f64::INFINITY, policy.safety_penalty))
+                    .collect()
+            }));
+        }
+        let pair_index: HashMap<Pair, usize> = stock_pairs
+            .iter()
+            .enumerate()
+            .map(|(k, &p)| (p, k))
+            .collect();
+
+        // Deliveries w (only where the item can be at the site) and unmet u.
+        let mut delivered = Vec::with_capacity(net.demands.len());
+        let mut unmet = Vec::with_capacity(net.demands.len());
+        for d in &net.demands {
+            delivered.push(
+                (d.due..t_count)
+                    .map(|t| (t, cols.add(f64::INFINITY, d.late_penalty * (t - d.due) as f64)))
+                    .collect::<Vec<_>>(),
+            );
+            unmet.push(cols.add(f64::INFINITY, d.unmet_penalty));
+        }
+
+        let mut model = ModelRows {
+            net,
+            elastic,
+            slack_cols: HashMap::new(),
+            making,
+            setup,
+            most,
+            flow,
+            stock_pairs,
+            stock,
+            shortfall,
+            pair_index,
+            delivered,
+            unmet,
+            start,
+        };
+        // Slack columns must exist before the problem is created.
+        let slack_plan = if elastic {
+            model.plan_slack(&mut cols)
+        } else {
+            Vec::new()
+        };
+        let columns = cols.count;
+        let integer_columns = cols.integers;
+        let problem = cols.vars.minimise(cols.objective).using(highs);
+        let mut rows = Rows { problem, count: 0 };
+        let (line_rows, lane_rows) = model.add_constraints(&mut rows);
+        let row_count = rows.count;
+        let map = ModelMap {
+            columns,
+            rows: row_count,
+            integer_columns,
+            making: model.making,
+            setup: model.setup,
+            flow: model.flow,
+            stock_pairs: model.stock_pairs,
+            stock: model.stock,
+            shortfall: model.shortfall,
+            delivered: model.delivered,
+            unmet: model.unmet,
+            start: model.start,
+            line_rows,
+            lane_rows,
+            relaxations: slack_plan,
+        };
+        PlanModel {
+            problem: rows.problem,
+            map,
+        }
+    }
+}
+
+/// The columns by meaning, while the rows are being added.
+struct ModelRows<'n, 'd> {
+    net: &'n Network<'d>,
+    elastic: bool,
+    slack_cols: HashMap<SlackKey, Col>,
+    making: Vec<Vec<Making>>,
+    setup: Vec<Vec<Option<Col>>>,
+    most: Vec<Vec<f64>>,
+    flow: Vec<Vec<Vec<Option<Col>>>>,
+    stock_pairs: Vec<Pair>,
+    stock: Vec<Vec<Col>>,
+    shortfall: Vec<Option<Vec<Col>>>,
+    pair_index: HashMap<Pair, usize>,
+    delivered: Vec<Vec<(usize, Col)>>,
+    unmet: Vec<Col>,
+    start: Vec<Vec<(usize, Col)>>,
+}
+
+impl ModelRows<'_, '_> {
+    /// Creates one slack column per constraint that can make the document
+    /// infeasible, with the path and reason that name it as a conflict.
+    fn plan_slack(&mut self, cols: &mut Columns) -> Vec<Relaxation> {
+        let net = self.net;
+        let doc = net.doc;
+        let policy = &doc.policy;
+        let mut wanted: Vec<(SlackKey, String, String)> = Vec::new();
+        if let Some(cap) = policy.carbon_cap {
+            wanted.push((
+                SlackKey::CarbonCap,
+                "policy.carbon_cap".into(),
+                format!("emissions must stay within {cap}"),
+            ));
+        }
+        for (k, e) in net.lanes.iter().enumerate() {
+            if let Some(share) = e.min_share {
+                wanted.push((
+                    SlackKey::MinShare(k),
+                    format!("lanes[{k}].min_share"),
+                    format!(
+                        "lane \"{}\" must carry at least {share} of the inflow of its items",
+                        doc.lanes[k].id
+                    ),
+                ));
+            }
+        }
+        for (r, rd) in net.renovations.iter().enumerate() {
+            if !rd.doc.optional {
+                wanted.push((
+                    SlackKey::Renovation(r),
+                    format!("renovations[{}]", rd.index),
+                    format!(
+                        "renovation \"{}\" must start in periods {}..={}",
+                        rd.doc.id, rd.earliest, rd.latest
+                    ),
+                ));
+            }
+        }
+        if !net.renovations.is_empty() {
+            if let Some(budget) = policy.renovation_budget {
+                wanted.push((
+                    SlackKey::Budget,
+                    "policy.renovation_budget".into(),
+                    format!("capex net of subsidy must stay within {budget}"),
+                ));
+            }
+            if let Some(m) = policy.max_concurrent_renovations {
+                for t in 0..net.periods {
+                    wanted.push((
+                        SlackKey::Concurrent(t),
+                        "policy.max_concurrent_renovations".into(),
+                        format!("at most {m} line(s) down for renovation in period {t}"),
+                    ));
+                }
+            }
+        }
+        for (p, pair) in self.stock_pairs.iter().enumerate() {
+            if let Some(s) = net.stocks.get(pair).filter(|s| s.max.is_some()) {
+                for t in 0..net.periods {
+                    wanted.push((
+                        SlackKey::StockMax(p, t),
+                        format!("stocks[{}].max", s.index),
+                        format!(
+                            "stock of \"{}\" at \"{}\" must stay within its maximum in period {t}",
+                            doc.items[pair.1].id, doc.sites[pair.0].id
+                        ),
+                    ));
+                }
+            }
+        }
+        wanted
+            .into_iter()
+            .map(|(key, path, what)| {
+                let col = cols.slack();
+                self.slack_cols.insert(key, col);
+                Relaxation { path, what, col }
+            })
+            .collect()
+    }
+
+    /// In elastic mode, adds the slack of `key` to `e` with `sign`.
+    fn relax(&self, e: &mut Expression, sign: f64, key: SlackKey) {
+        if let Some(c) = self.slack_cols.get(&key) {
+            e.add_mul(sign, c.var);
+        }
+    }
+
+    /// Section 3, items 1-9, in that order. Returns the capacity rows.
+    #[allow(clippy::type_complexity)]
+    fn add_constraints(&self, rows: &mut Rows) -> (Vec<(usize, usize, usize)>, Vec<(usize, usize, usize)>) {
+        let net = self.net;
+        self.add_balance(rows);
+
+        // 2. Line capacity, with the renovation's downtime and uplift.
+        let mut line_rows = Vec::new();
+        for (l, line) in net.lines.iter().enumerate() {
+            let reno = line.renovation.map(|r| (r, &net.renovations[r]));
+            for t in 0..net.periods {
+                let mut e = Expression::with_capacity(line.operations.len() * 2);
+                let mut any = false;
+                for &o in &line.operations {
+                    let op = &net.operations[o];
+                    for c in self.making[o][t].cols() {
+                        e.add_mul(op.load, c.var);
+                        any = true;
+                    }
+                    if let Some(y) = self.setup[o][t] {
+                        if op.setup_time > 0.0 {
+                            e.add_mul(op.setup_time, y.var);
+                        }
+                    }
+                }
+                if !any {
+                    continue;
+                }
+                let cap = line.capacity[t];
+                if let Some((r, rd)) = reno {
+                    for tau in rd.starts_down_in(t) {
+                        e.add_mul(cap, self.start_col(r, tau).var);
+                    }
+                    let uplift = cap * (rd.doc.capacity_factor - 1.0);
+                    if uplift != 0.0 {
+                        for tau in rd.starts_done_by(t) {
+                            e.add_mul(-uplift, self.start_col(r, tau).var);
+                        }
+                    }
+                }
+                line_rows.push((l, t, rows.add(e.leq(cap))));
+            }
+        }
+
+        // 3. Setups, and the split production's link to the renovation state.
+        for (o, op) in net.operations.iter().enumerate() {
+            let reno = net.lines[op.line].renovation;
+            for t in 0..net.periods {
+                let mk = self.making[o][t];
+                let m = self.most[o][t];
+                if let (Some(before), Some(after), Some(r)) = (mk.before, mk.after, reno) {
+                    let done = self.done_expr(r, t);
+                    // before <= M (1 - done);  after <= M done
+                    rows.add((sum_of([(1.0, &before)]) + done.clone() * m).leq(m));
+                    rows.add((sum_of([(1.0, &after)]) - done * m).leq(0.0));
+                }
+                if let Some(y) = self.setup[o][t] {
+                    let made: Vec<Col> = mk.cols().collect();
+                    let made = sum_of(made.iter().map(|c| (1.0, c)));
+                    rows.add((made.clone() - sum_of([(m, &y)])).leq(0.0));
+                    if op.min_lot > 0.0 {
+                        rows.add((made - sum_of([(op.min_lot, &y)])).geq(0.0));
+                    }
+                }
+            }
+        }
+
+        // 4. Lane capacity.
+        let mut lane_rows = Vec::new();
+        for (k, e) in net.lanes.iter().enumerate() {
+            let Some(cap) = &e.capacity else { continue };
+            for (t, &c) in cap.iter().enumerate() {
+                let cols: Vec<&Col> = self.flow[k].iter().filter_map(|f| f[t].as_ref()).collect();
+                if cols.is_empty() {
+                    continue;
+                }
+                let sum = sum_of(cols.into_iter().map(|c| (1.0, c)));
+                lane_rows.push((k, t, rows.add(sum.leq(c))));
+            }
+        }
+
+        // 5. Demand.
+        for (d, dem) in net.demands.iter().enumerate() {
+            let mut e = sum_of(self.delivered[d].iter().map(|(_, c)| (1.0, c)));
+            e.add_mul(1.0, self.unmet[d].var);
+            rows.add(e.eq(dem.qty));
+        }
+
+        // 6. Sourcing shares over the horizon.
+        self.add_shares(rows);
+
+        // 7. Renovations: one start (or at most one), budget, concurrency.
+        let policy = &net.doc.policy;
+        for (r, rd) in net.renovations.iter().enumerate() {
+            let mut e = sum_of(self.start[r].iter().map(|(_, c)| (1.0, c)));
+            if rd.doc.optional {
+                rows.add(e.leq(1.0));
+            } else {
+                self.relax(&mut e, 1.0, SlackKey::Renovation(r));
+                rows.add(e.eq(1.0));
+            }
+        }
+        if let Some(budget) = policy.renovation_budget {
+            if !net.renovations.is_empty() {
+                let mut e = Expression::with_capacity(16);
+                for (r, rd) in net.renovations.iter().enumerate() {
+                    let net_capex = rd.doc.capex - rd.doc.subsidy;
+                    for (_, c) in &self.start[r] {
+                        e.add_mul(net_capex, c.var);
+                    }
+                }
+                self.relax(&mut e, -1.0, SlackKey::Budget);
+                rows.add(e.leq(budget));
+            }
+        }
+        if let Some(m) = policy.max_concurrent_renovations {
+            if !net.renovations.is_empty() {
+                for t in 0..net.periods {
+                    let mut e = Expression::with_capacity(16);
+                    for (r, rd) in net.renovations.iter().enumerate() {
+                        for tau in rd.starts_down_in(t) {
+                            e.add_mul(1.0, self.start_col(r, tau).var);
+                        }
+                    }
+                    self.relax(&mut e, -1.0, SlackKey::Concurrent(t));
+                    rows.add(e.leq(m as f64));
+                }
+            }
+        }
+
+        // 9. Carbon cap.
+        if let Some(cap) = policy.carbon_cap {
+            let mut e = self.emissions_expr();
+            self.relax(&mut e, -1.0, SlackKey::CarbonCap);
+            rows.add(e.leq(cap));
+        }
+
+        // Stock maxima, as rows only in elastic mode (bounds otherwise).
+        if self.elastic {
+            for (p, pair) in self.stock_pairs.iter().enumerate() {
+                if let Some(max) = net.stocks.get(pair).and_then(|s| s.max.as_ref()) {
+                    for (t, &m) in max.iter().enumerate() {
+                        let mut e = sum_of([(1.0, &self.stock[p][t])]);
+                        self.relax(&mut e, -1.0, SlackKey::StockMax(p, t));
+                        rows.add(e.leq(m));
+                    }
+                }
+            }
+        }
+        (line_rows, lane_rows)
+    }
+
+    fn start_col(&self, r: usize, tau: usize) -> Col {
+        let first = self.net.renovations[r].earliest;
+        self.start[r][tau - first].1
+    }
+
+    fn done_expr(&self, r: usize, t: usize) -> Expression {
+        let rd = &self.net.renovations[r];
+        sum_of(
+            rd.starts_done_by(t)
+                .map(|tau| (1.0, &self.start[r][tau - rd.earliest].1)),
+        )
+    }
+
+    /// Total CO2 as an expression (section 3, item 9).
+    fn emissions_expr(&self) -> Expression {
+        let net = self.net;
+        let mut e = Expression::with_capacity(1024);
+        for (o, op) in net.operations.iter().enumerate() {
+            let factor = net.lines[op.line]
+                .renovation
+                .map_or(1.0, |r| net.renovations[r].doc.co2_factor);
+            for mk in &self.making[o] {
+                if let Some(c) = mk.before {
+                    e.add_mul(op.co2, c.var);
+                }
+                if let Some(c) = mk.after {
+                    e.add_mul(op.co2 * factor, c.var);
+                }
+            }
+        }
+        for (k, lane) in net.lanes.iter().enumerate() {
+            if lane.co2 == 0.0 {
+                continue;
+            }
+            for f in self.flow[k].iter().flatten().flatten() {
+                e.add_mul(lane.co2, f.var);
+            }
+        }
+        e
+    }
+
+    /// 1. Balance of every (site, item) pair in every period.
+    fn add_balance(&self, rows: &mut Rows) {
+        let net = self.net;
+        let n_pairs = self.stock_pairs.len();
+        // Contributors per pair: (coefficient, column) lists filled per period.
+        let mut makers: Vec<Vec<usize>> = vec![Vec::new(); n_pairs];
+        let mut consumers: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n_pairs];
+        for (o, op) in net.operations.iter().enumerate() {
+            if let Some(&p) = self.pair_index.get(&(op.site, op.item)) {
+                makers[p].push(o);
+            }
+            for &(i, q) in &op.inputs {
+                if let Some(&p) = self.pair_index.get(&(op.site, i)) {
+                    consumers[p].push((o, q));
+                }
+            }
+        }
+        let mut inbound: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n_pairs];
+        let mut outbound: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n_pairs];
+        for (k, e) in net.lanes.iter().enumerate() {
+            for (pos, &i) in e.items.iter().enumerate() {
+                if let Some(&p) = self.pair_index.get(&(e.to, i)) {
+                    inbound[p].push((k, pos));
+                }
+                if let Some(&p) = self.pair_index.get(&(e.from, i)) {
+                    outbound[p].push((k, pos));
+                }
+            }
+        }
+        let mut demands: Vec<Vec<usize>> = vec![Vec::new(); n_pairs];
+        for (d, dem) in net.demands.iter().enumerate() {
+            if let Some(&p) = self.pair_index.get(&(dem.site, dem.item)) {
+                demands[p].push(d);
+            }
+        }
+        for (p, &pair) in self.stock_pairs.iter().enumerate() {
+            for t in 0..net.periods {
+                // s[t] - s[t-1] - made - arrivals + consumed + departures + deliveries = receipts (+ initial)
+                let mut e = Expression::with_capacity(8);
+                e.add_mul(1.0, self.stock[p][t].var);
+                let mut rhs = net.receipts.get(&(pair.0, pair.1, t)).copied().unwrap_or(0.0);
+                if t == 0 {
+                    rhs += net.initial(pair);
+                } else {
+                    e.add_mul(-1.0, self.stock[p][t - 1].var);
+                }
+                for &o in &makers[p] {
+                    for c in self.making[o][t].cols() {
+                        e.add_mul(-1.0, c.var);
+                    }
+                }
+                for &(o, q) in &consumers[p] {
+                    for c in self.making[o][t].cols() {
+                        e.add_mul(q, c.var);
+                    }
+                }
+                for &(k, pos) in &inbound[p] {
+                    let lead = net.lanes[k].lead_time;
+                    if t >= lead {
+                        if let Some(f) = self.flow[k][pos][t - lead] {
+                            e.add_mul(-1.0, f.var);
+                        }
+                    }
+                }
+                for &(k, pos) in &outbound[p] {
+                    if let Some(f) = self.flow[k][pos][t] {
+                        e.add_mul(1.0, f.var);
+                    }
+                }
+                for &d in &demands[p] {
+                    if let Some((_, w)) = self.delivered[d].iter().find(|(tt, _)| *tt == t) {
+                        e.add_mul(1.0, w.var);
+                    }
+                }
+                rows.add(e.eq(rhs));
+                if let Some(k) = &self.shortfall[p] {
+                    let safety = net.stocks.get(&pair).map_or(0.0, |s| s.safety);
+                    rows.add(sum_of([(1.0, &self.stock[p][t]), (1.0, &k[t])]).geq(safety));
+                }
+            }
+        }
+    }
+
+    /// 6. Shares: each bounded lane's total against all lanes into its site.
+    fn add_shares(&self, rows: &mut Rows) {
+        let net = self.net;
+        let mut into: HashMap<Pair, Vec<(usize, usize)>> = HashMap::new();
+        for (k, e) in net.lanes.iter().enumerate() {
+            for (pos, &i) in e.items.iter().enumerate() {
+                into.entry((e.to, i)).or_default().push((k, pos));
+            }
+        }
+        for (k, e) in net.lanes.iter().enumerate() {
+            for (pos, &i) in e.items.iter().enumerate() {
+                let peers = into.get(&(e.to, i)).map_or(&[][..], |v| v.as_slice());
+                for (share, lower) in [(e.min_share, true), (e.max_share, false)] {
+                    let Some(share) = share else { continue };
+                    // sum_t f[e,i,t] - share * sum_{e'} sum_t f[e',i,t]  (>= or <=) 0
+                    let mut ex = Expression::with_capacity(net.periods * (peers.len() + 1));
+                    for c in self.flow[k][pos].iter().flatten() {
+                        ex.add_mul(1.0, c.var);
+                    }
+                    for &(k2, pos2) in peers {
+                        for c in self.flow[k2][pos2].iter().flatten() {
+                            ex.add_mul(-share, c.var);
+                        }
+                    }
+                    if lower {
+                        self.relax(&mut ex, 1.0, SlackKey::MinShare(k));
+                        rows.add(ex.geq(0.0));
+                    } else {
+                        rows.add(ex.leq(0.0));
+                    }
+                }
+            }
+        }
+    }
+}

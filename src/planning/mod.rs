@@ -1,0 +1,15 @@
+//! Planning core: synchronous and deterministic. The chain graph, the LP/MILP
+//! formulation of MODEL.md sections 2-4 (good_lp + HiGHS), solve options, and
+//! reading the solution back into a `Plan` with duals and conflicts.
+//! No tokio, no redis, no tonic: callable from a laptop without a server.
+
+pub mod generate;
+pub mod graph;
+mod network;
+mod formulation;
+mod solve;
+mod extract;
+mod conflicts;
+mod scope;
+
+pub use solve::{solve, LpAlgorithm, PlanError, Progress, SolveOptions};

@@ -1,0 +1,323 @@
+//! Solve options and the `solve` entry point: validate, resolve, scope, build,
+//! run HiGHS, and hand the solution to `extract`. For a MILP it re-solves the
+//! LP with the integer decisions fixed to price the capacities; for an
+//! infeasible document it asks `conflicts` which constraints are to blame.
+
+use super::conflicts::find_conflicts;
+use super::extract::{extract_plan, integer_values, SolvedValues};
+use super::formulation::{ModelMap, Mode, PlanModel};
+use super::network::Network;
+use super::scope::Scope;
+use crate::model::{validate, DocError, NetworkDoc, Plan, PlanStatus};
+use highs::{HighsModelStatus, HighsSolutionStatus};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+/// Which LP algorithm HiGHS uses for a linear program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LpAlgorithm {
+    /// Interior point with crossover: on large chain LPs about three times
+    /// faster than simplex, and crossover still gives a basis for the duals.
+    #[default]
+    Ipm,
+    /// Dual simplex.
+    Simplex,
+    /// HiGHS decides.
+    Choose,
+}
+
+impl LpAlgorithm {
+    fn highs_name(self) -> &'static str {
+        match self {
+            LpAlgorithm::Ipm => "ipm",
+            LpAlgorithm::Simplex => "simplex",
+            LpAlgorithm::Choose => "choose",
+        }
+    }
+}
+
+impl std::str::FromStr for LpAlgorithm {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "ipm" => Ok(LpAlgorithm::Ipm),
+            "simplex" => Ok(LpAlgorithm::Simplex),
+            "choose" => Ok(LpAlgorithm::Choose),
+            other => Err(format!(
+                "unknown LP algorithm \"{other}\" (ipm, simplex or choose)"
+            )),
+        }
+    }
+}
+
+/// What a running solve reports, about once a second.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// `build`, `solve`, `duals`, `conflicts` or `extract`.
+    pub phase: &'static str,
+    pub elapsed_seconds: f64,
+}
+
+/// A progress callback shared with the ticker thread.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// Limits and choices for one solve.
+#[derive(Clone, Default)]
+pub struct SolveOptions {
+    /// Wall-clock limit for the solver, in seconds.
+    pub time_limit_seconds: Option<f64>,
+    /// Relative MIP gap at which HiGHS stops (its default is 1e-4).
+    pub relative_gap: Option<f64>,
+    /// Solver threads (HiGHS decides when absent).
+    pub threads: Option<u32>,
+    pub lp_algorithm: LpAlgorithm,
+    /// Called from a ticker thread about once a second while the solve runs.
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for SolveOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SolveOptions")
+            .field("time_limit_seconds", &self.time_limit_seconds)
+            .field("relative_gap", &self.relative_gap)
+            .field("threads", &self.threads)
+            .field("lp_algorithm", &self.lp_algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why no plan could be produced.
+#[derive(Debug, Error)]
+pub enum PlanError {
+    /// The document breaks MODEL.md section 1.
+    #[error(transparent)]
+    Document(#[from] DocError),
+    /// An option is out of range.
+    #[error("{field}: {reason}")]
+    Option { field: &'static str, reason: String },
+    /// HiGHS failed for a reason other than the model's status.
+    #[error("solver failed: {0}")]
+    Solver(String),
+}
+
+/// Solves a network document to a plan (MODEL.md section 5).
+///
+/// The document is validated first; infeasible and unbounded documents give a
+/// plan with that status, not an error.
+///
+/// # Errors
+/// `Document` for an invalid document, `Option` for a bad option, `Solver`
+/// when HiGHS itself fails.
+pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError> {
+    check_options(options)?;
+    let report = validate(doc);
+    if !report.is_valid() {
+        return Err(DocError::Invalid(report.errors).into());
+    }
+    let started = Instant::now();
+    let ticker = Ticker::start(options.progress.clone(), started);
+
+    ticker.phase("build");
+    let net = Network::resolve(doc);
+    let scope = Scope::of(&net);
+    let model = PlanModel::build(&net, &scope, Mode::Exact);
+    let build_seconds = started.elapsed().as_secs_f64();
+
+    ticker.phase("solve");
+    let solve_started = Instant::now();
+    let is_mip = model.map.integer_columns > 0;
+    let run = run_highs(model, options, is_mip, options.time_limit_seconds)?;
+    let mut plan = match run.outcome {
+        Outcome::Solved(values) => {
+            // A MILP's duals come from the LP with its integer decisions fixed.
+            ticker.phase("duals");
+            let duals = if is_mip {
+                let fixed = integer_values(&run.model_map, &values.columns);
+                let lp = PlanModel::build(&net, &scope, Mode::FixedIntegers(&fixed));
+                let remaining = options
+                    .time_limit_seconds
+                    .map(|l| (l - started.elapsed().as_secs_f64()).max(1.0));
+                match run_highs(lp, options, false, remaining)?.outcome {
+                    Outcome::Solved(lp_values) => Some(lp_values.row_duals),
+                    _ => None,
+                }
+            } else {
+                Some(values.row_duals.clone())
+            };
+            let solve_seconds = solve_started.elapsed().as_secs_f64();
+            ticker.phase("extract");
+            let extract_started = Instant::now();
+            let mut plan = extract_plan(&net, &run.model_map, &values, duals.as_deref());
+            plan.status = if values.proven {
+                PlanStatus::Optimal
+            } else {
+                PlanStatus::Feasible
+            };
+            plan.stats.solve_seconds = solve_seconds;
+            plan.stats.extract_seconds = extract_started.elapsed().as_secs_f64();
+            plan
+        }
+        Outcome::Infeasible => {
+            ticker.phase("conflicts");
+            let mut plan = Plan::without_solution(PlanStatus::Infeasible);
+            plan.conflicts = find_conflicts(&net, &scope, options)?;
+            plan.stats.solve_seconds = solve_started.elapsed().as_secs_f64();
+            plan
+        }
+        Outcome::Unbounded => Plan::without_solution(PlanStatus::Unbounded),
+        Outcome::NoSolution => Plan::without_solution(PlanStatus::NoSolution),
+    };
+    plan.stats.variables = run.model_map.columns;
+    plan.stats.integer_variables = run.model_map.integer_columns;
+    plan.stats.constraints = run.model_map.rows;
+    plan.stats.build_seconds = build_seconds;
+    Ok(plan)
+}
+
+fn check_options(options: &SolveOptions) -> Result<(), PlanError> {
+    if let Some(t) = options.time_limit_seconds {
+        if !(t.is_finite() && t > 0.0) {
+            return Err(PlanError::Option {
+                field: "time_limit",
+                reason: format!("must be a positive number of seconds, got {t}"),
+            });
+        }
+    }
+    if let Some(g) = options.relative_gap {
+        if !(g.is_finite() && (0.0..=1.0).contains(&g)) {
+            return Err(PlanError::Option {
+                field: "gap",
+                reason: format!("must be between 0 and 1, got {g}"),
+            });
+        }
+    }
+    if options.threads == Some(0) {
+        return Err(PlanError::Option {
+            field: "threads",
+            reason: "must be at least 1".into(),
+        });
+    }
+    Ok(())
+}
+
+/// How a HiGHS run ended.
+pub(crate) enum Outcome {
+    Solved(SolvedValues),
+    Infeasible,
+    Unbounded,
+    NoSolution,
+}
+
+/// A HiGHS run: the outcome and the model's column map.
+pub(crate) struct Run {
+    pub outcome: Outcome,
+    pub model_map: ModelMap,
+}
+
+/// Runs HiGHS on a built model.
+pub(crate) fn run_highs(
+    model: PlanModel,
+    options: &SolveOptions,
+    is_mip: bool,
+    time_limit: Option<f64>,
+) -> Result<Run, PlanError> {
+    let PlanModel { problem, map } = model;
+    let mut highs_model = problem
+        .try_into_inner()
+        .map_err(|e| PlanError::Solver(e.to_string()))?;
+    highs_model.make_quiet();
+    if let Some(t) = time_limit {
+        highs_model.set_option("time_limit", t);
+    }
+    if let Some(g) = options.relative_gap {
+        highs_model.set_option("mip_rel_gap", g);
+    }
+    if let Some(n) = options.threads {
+        highs_model.set_option("threads", n as i32);
+    }
+    if !is_mip {
+        highs_model.set_option("solver", options.lp_algorithm.highs_name());
+    }
+    let solved = highs_model
+        .try_solve()
+        .map_err(|e| PlanError::Solver(format!("{e:?}")))?;
+    let has_solution = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
+    let outcome = match solved.status() {
+        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
+            Outcome::Infeasible
+        }
+        HighsModelStatus::Unbounded => Outcome::Unbounded,
+        HighsModelStatus::Optimal | HighsModelStatus::ModelEmpty => {
+            Outcome::Solved(SolvedValues::read(&solved, is_mip, true))
+        }
+        HighsModelStatus::ReachedTimeLimit
+        | HighsModelStatus::ReachedIterationLimit
+        | HighsModelStatus::ReachedSolutionLimit
+        | HighsModelStatus::ReachedInterrupt
+        | HighsModelStatus::ReachedMemoryLimit
+        | HighsModelStatus::ObjectiveBound
+        | HighsModelStatus::ObjectiveTarget => {
+            if has_solution {
+                Outcome::Solved(SolvedValues::read(&solved, is_mip, false))
+            } else {
+                Outcome::NoSolution
+            }
+        }
+        other => return Err(PlanError::Solver(format!("HiGHS ended with {other:?}"))),
+    };
+    Ok(Run {
+        outcome,
+        model_map: map,
+    })
+}
+
+/// Calls the progress callback about once a second from its own thread, so a
+/// long solver call still shows signs of life.
+struct Ticker {
+    phase: Arc<std::sync::Mutex<&'static str>>,
+    stop: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Ticker {
+    fn start(progress: Option<ProgressFn>, started: Instant) -> Ticker {
+        let phase = Arc::new(std::sync::Mutex::new("build"));
+        let stop = Arc::new(AtomicBool::new(false));
+        let handle = progress.map(|report| {
+            let (phase, stop) = (phase.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(200));
+                    let elapsed = started.elapsed().as_secs_f64();
+                    if elapsed.fract() < 0.2 {
+                        let phase = *phase.lock().unwrap_or_else(|e| e.into_inner());
+                        report(&Progress {
+                            phase,
+                            elapsed_seconds: elapsed,
+                        });
+                    }
+                }
+            })
+        });
+        Ticker {
+            phase,
+            stop,
+            handle,
+        }
+    }
+
+    fn phase(&self, name: &'static str) {
+        *self.phase.lock().unwrap_or_else(|e| e.into_inner()) = name;
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
