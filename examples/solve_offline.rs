@@ -33,7 +33,12 @@ fn main() -> anyhow::Result<()> {
     println!("emissions  {:.1}", plan.emissions);
     for r in &plan.renovations {
         match r.start {
-            Some(start) => println!("renovation {} on {}: periods {start}..={}", r.id, r.line, r.end.unwrap_or(start)),
+            Some(start) => println!(
+                "renovation {} on {}: periods {start}..={}",
+                r.id,
+                r.line,
+                r.end.unwrap_or(start)
+            ),
             None => println!("renovation {} on {}: not done", r.id, r.line),
         }
     }

@@ -1,13 +1,18 @@
 //! Naming what makes a document infeasible: re-solve with slack on every
 //! constraint that can conflict (carbon cap, minimum shares, mandatory
 //! renovations, budget, concurrency, stock maxima), minimising total slack,
-//! and report the constraints that had to take some.
+//! and report the constraints that had to take some. Minimising slack blames
+//! one side of a conflict; forbidding slack on each blamed constraint in turn
+//! reveals the constraints it conflicts with.
 
 use super::formulation::{Mode, PlanModel, EPS};
 use super::network::Network;
 use super::scope::Scope;
 use super::solve::{run_highs, Outcome, PlanError, SolveOptions};
 use crate::model::Conflict;
+
+/// At most this many extra solves to find the other side of each conflict.
+const MAX_PROBES: usize = 8;
 
 /// The constraints that cannot all hold, with how much each had to give.
 ///
@@ -18,14 +23,39 @@ pub(crate) fn find_conflicts(
     scope: &Scope,
     options: &SolveOptions,
 ) -> Result<Vec<Conflict>, PlanError> {
-    let model = PlanModel::build(net, scope, Mode::Elastic);
-    let is_mip = model.map.integer_columns > 0;
-    let run = run_highs(model, options, is_mip, options.time_limit_seconds)?;
-    let Outcome::Solved(values) = run.outcome else {
+    let Some(mut conflicts) = relaxed(net, scope, options, &[])? else {
         return Ok(vec![Conflict {
             path: "$".into(),
             reason: "infeasible even with every relaxable constraint relaxed".into(),
         }]);
+    };
+    let blamed: Vec<String> = conflicts.iter().map(|c| c.path.clone()).collect();
+    for path in blamed.into_iter().take(MAX_PROBES) {
+        let Some(others) = relaxed(net, scope, options, std::slice::from_ref(&path))? else {
+            continue;
+        };
+        for c in others {
+            if !conflicts.iter().any(|k| k.path == c.path) {
+                conflicts.push(c);
+            }
+        }
+    }
+    Ok(conflicts)
+}
+
+/// One elastic solve with slack forbidden at `forbidden`; `None` when even
+/// that is infeasible.
+fn relaxed(
+    net: &Network,
+    scope: &Scope,
+    options: &SolveOptions,
+    forbidden: &[String],
+) -> Result<Option<Vec<Conflict>>, PlanError> {
+    let model = PlanModel::build(net, scope, Mode::Elastic(forbidden));
+    let is_mip = model.map.integer_columns > 0;
+    let run = run_highs(model, options, is_mip, options.time_limit_seconds)?;
+    let Outcome::Solved(values) = run.outcome else {
+        return Ok(None);
     };
     let mut conflicts: Vec<Conflict> = Vec::new();
     for r in &run.model_map.relaxations {
@@ -34,13 +64,21 @@ pub(crate) fn find_conflicts(
             continue;
         }
         // Per-period relaxations of one field are merged into one conflict.
+        let part = format!("{} (short by {})", r.what, round6(slack));
         match conflicts.iter_mut().find(|c| c.path == r.path) {
-            Some(c) => c.reason.push_str(&format!("; {} (short by {:.6})", r.what, slack)),
+            Some(c) => {
+                c.reason.push_str("; ");
+                c.reason.push_str(&part);
+            }
             None => conflicts.push(Conflict {
                 path: r.path.clone(),
-                reason: format!("{} (short by {:.6})", r.what, slack),
+                reason: part,
             }),
         }
     }
-    Ok(conflicts)
+    Ok(Some(conflicts))
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
 }

@@ -238,8 +238,7 @@ fn allocations(net: &Network, plan: &Plan) -> Vec<Allocation> {
             entries: Vec::new(),
         })
         .collect();
-    let mut by_enterprise: HashMap<&str, Vec<AllocationEntry>> =
-        HashMap::new();
+    let mut by_enterprise: HashMap<&str, Vec<AllocationEntry>> = HashMap::new();
     for p in &plan.production {
         let Some(&site) = line_site.get(p.line.as_str()) else {
             continue;

@@ -44,8 +44,9 @@ pub(crate) enum Mode<'a> {
     Exact,
     /// Binaries fixed to these values (setups then starts, in column order).
     FixedIntegers(&'a [f64]),
-    /// Slack on the constraints that can conflict; minimise total slack.
-    Elastic,
+    /// Slack on the constraints that can conflict, except those at the
+    /// given paths; minimise total slack.
+    Elastic(&'a [String]),
 }
 
 /// Which relaxable constraint a slack column belongs to.
@@ -111,6 +112,8 @@ struct Columns<'a> {
     integers: usize,
     mode: Mode<'a>,
     fixed_next: usize,
+    /// Columns of binaries fixed to 1 (only in `Mode::FixedIntegers`).
+    fixed_on: std::collections::HashSet<usize>,
 }
 
 impl Columns<'_> {
@@ -128,6 +131,9 @@ impl Columns<'_> {
             Mode::FixedIntegers(values) => {
                 let v = values.get(self.fixed_next).copied().unwrap_or(0.0).round();
                 self.fixed_next += 1;
+                if v > 0.5 {
+                    self.fixed_on.insert(self.count);
+                }
                 variable().min(v).max(v)
             }
             _ => {
@@ -142,14 +148,15 @@ impl Columns<'_> {
         let var = self.vars.add(def);
         let col = self.count;
         self.count += 1;
-        if cost != 0.0 && !matches!(self.mode, Mode::Elastic) {
+        if cost != 0.0 && !matches!(self.mode, Mode::Elastic(_)) {
             self.objective.add_mul(cost, var);
         }
         Col { var, col }
     }
 
-    fn slack(&mut self) -> Col {
-        let var = self.vars.add(variable().min(0.0));
+    fn slack(&mut self, allowed: bool) -> Col {
+        let upper = if allowed { f64::INFINITY } else { 0.0 };
+        let var = self.vars.add(variable().min(0.0).max(upper));
         let col = self.count;
         self.count += 1;
         self.objective.add_mul(1.0, var);
@@ -184,7 +191,7 @@ impl PlanModel {
         let t_count = net.periods;
         let policy = &net.doc.policy;
         let price = policy.carbon_price;
-        let elastic = matches!(mode, Mode::Elastic);
+        let elastic = matches!(mode, Mode::Elastic(_));
         let mut cols = Columns {
             vars: ProblemVariables::new(),
             objective: Expression::with_capacity(1024),
@@ -192,6 +199,7 @@ impl PlanModel {
             integers: 0,
             mode,
             fixed_next: 0,
+            fixed_on: Default::default(),
         };
 
         // Section 2, production x (split by renovation state) and setups y.
@@ -221,13 +229,16 @@ impl PlanModel {
                     ),
                     None => (false, true),
                 };
+                // No column bounds from capacity: the capacity rows alone must
+                // bind, or their duals (the bottleneck prices) would be lost.
                 if can_be_undone {
-                    making[o][t].before = Some(cols.add(m, op.cost + price * op.co2));
+                    making[o][t].before = Some(cols.add(f64::INFINITY, op.cost + price * op.co2));
                 }
                 if can_be_done {
                     let r = reno.expect("done only with a renovation");
                     let (cf, qf) = (r.doc.cost_factor, r.doc.co2_factor);
-                    making[o][t].after = Some(cols.add(m, op.cost * cf + price * op.co2 * qf));
+                    making[o][t].after =
+                        Some(cols.add(f64::INFINITY, op.cost * cf + price * op.co2 * qf));
                 }
                 if op.needs_setup {
                     setup[o][t] = Some(cols.binary(op.setup_cost));
@@ -256,8 +267,7 @@ impl PlanModel {
                                 let open = scope.lane_item_kept[k][pos]
                                     && t + e.lead_time < t_count
                                     && e.capacity.as_ref().is_none_or(|c| c[t] > 0.0);
-                                let upper = e.capacity.as_ref().map_or(f64::INFINITY, |c| c[t]);
-                                open.then(|| cols.add(upper, unit))
+                                open.then(|| cols.add(f64::INFINITY, unit))
                             })
                             .collect()
                     })
@@ -303,7 +313,12 @@ impl PlanModel {
         for d in &net.demands {
             delivered.push(
                 (d.due..t_count)
-                    .map(|t| (t, cols.add(f64::INFINITY, d.late_penalty * (t - d.due) as f64)))
+                    .map(|t| {
+                        (
+                            t,
+                            cols.add(f64::INFINITY, d.late_penalty * (t - d.due) as f64),
+                        )
+                    })
                     .collect::<Vec<_>>(),
             );
             unmet.push(cols.add(f64::INFINITY, d.unmet_penalty));
@@ -324,6 +339,7 @@ impl PlanModel {
             delivered,
             unmet,
             start,
+            fixed_on: std::mem::take(&mut cols.fixed_on),
         };
         // Slack columns must exist before the problem is created.
         let slack_plan = if elastic {
@@ -377,6 +393,7 @@ struct ModelRows<'n, 'd> {
     delivered: Vec<Vec<(usize, Col)>>,
     unmet: Vec<Col>,
     start: Vec<Vec<(usize, Col)>>,
+    fixed_on: std::collections::HashSet<usize>,
 }
 
 impl ModelRows<'_, '_> {
@@ -450,10 +467,14 @@ impl ModelRows<'_, '_> {
                 }
             }
         }
+        let forbidden: &[String] = match cols.mode {
+            Mode::Elastic(paths) => paths,
+            _ => &[],
+        };
         wanted
             .into_iter()
             .map(|(key, path, what)| {
-                let col = cols.slack();
+                let col = cols.slack(!forbidden.contains(&path));
                 self.slack_cols.insert(key, col);
                 Relaxation { path, what, col }
             })
@@ -469,7 +490,10 @@ impl ModelRows<'_, '_> {
 
     /// Section 3, items 1-9, in that order. Returns the capacity rows.
     #[allow(clippy::type_complexity)]
-    fn add_constraints(&self, rows: &mut Rows) -> (Vec<(usize, usize, usize)>, Vec<(usize, usize, usize)>) {
+    fn add_constraints(
+        &self,
+        rows: &mut Rows,
+    ) -> (Vec<(usize, usize, usize)>, Vec<(usize, usize, usize)>) {
         let net = self.net;
         self.add_balance(rows);
 
@@ -526,7 +550,11 @@ impl ModelRows<'_, '_> {
                 if let Some(y) = self.setup[o][t] {
                     let made: Vec<Col> = mk.cols().collect();
                     let made = sum_of(made.iter().map(|c| (1.0, c)));
-                    rows.add((made.clone() - sum_of([(m, &y)])).leq(0.0));
+                    // With y fixed at 1 the link is implied by the capacity row;
+                    // leaving it out keeps the capacity's dual on the capacity.
+                    if !self.fixed_on.contains(&y.col) {
+                        rows.add((made.clone() - sum_of([(m, &y)])).leq(0.0));
+                    }
                     if op.min_lot > 0.0 {
                         rows.add((made - sum_of([(op.min_lot, &y)])).geq(0.0));
                     }
@@ -700,7 +728,11 @@ impl ModelRows<'_, '_> {
                 // s[t] - s[t-1] - made - arrivals + consumed + departures + deliveries = receipts (+ initial)
                 let mut e = Expression::with_capacity(8);
                 e.add_mul(1.0, self.stock[p][t].var);
-                let mut rhs = net.receipts.get(&(pair.0, pair.1, t)).copied().unwrap_or(0.0);
+                let mut rhs = net
+                    .receipts
+                    .get(&(pair.0, pair.1, t))
+                    .copied()
+                    .unwrap_or(0.0);
                 if t == 0 {
                     rhs += net.initial(pair);
                 } else {

@@ -3,13 +3,13 @@
 //! reading the solution back into a `Plan` with duals and conflicts.
 //! No tokio, no redis, no tonic: callable from a laptop without a server.
 
+mod conflicts;
+mod extract;
+mod formulation;
 pub mod generate;
 pub mod graph;
 mod network;
-mod formulation;
-mod solve;
-mod extract;
-mod conflicts;
 mod scope;
+mod solve;
 
 pub use solve::{solve, LpAlgorithm, PlanError, Progress, SolveOptions};

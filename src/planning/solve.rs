@@ -5,7 +5,7 @@
 
 use super::conflicts::find_conflicts;
 use super::extract::{extract_plan, integer_values, SolvedValues};
-use super::formulation::{ModelMap, Mode, PlanModel};
+use super::formulation::{Mode, ModelMap, PlanModel};
 use super::network::Network;
 use super::scope::Scope;
 use crate::model::{validate, DocError, NetworkDoc, Plan, PlanStatus};

@@ -1,0 +1,141 @@
+# chainplan: build, run the demo chain, test.
+#
+#   make deps     install what HiGHS needs to build from source (and redis-server)
+#   make build    release build
+#   make run      solve the demo chain examples/data/gearbox.json, print a summary
+#   make test     fmt check, clippy, cargo test (with a local Redis for the store tests)
+#   make bench    benchmark on ../shared/bench-data
+#   make fmt | lint | clean
+#
+# good_lp's `highs` feature builds HiGHS from source (cmake + a C++ compiler) and
+# generates its bindings with bindgen (libclang), hence the system packages below.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+CARGO       ?= cargo
+BIN         := ./target/release/chainplan
+DEMO        ?= examples/data/gearbox.json
+BENCH_DATA  ?= ../shared/bench-data
+
+# The Redis that `make test` uses. `redis` starts one only when nothing answers
+# on this port; the pid file records that we started it, so `redis-stop` never
+# stops a server someone else runs.
+REDIS_PORT    ?= 6379
+REDIS_PIDFILE := $(CURDIR)/target/redis-$(REDIS_PORT).pid
+REDIS_LOG     := $(CURDIR)/target/redis-$(REDIS_PORT).log
+REDIS_PING    := [ "$$(redis-cli -h 127.0.0.1 -p $(REDIS_PORT) ping 2>/dev/null)" = PONG ]
+
+# Stops the server named in the pid file, if it is still a redis-server.
+# A shell snippet rather than `$(MAKE) redis-stop`: make runs any recipe that
+# mentions $(MAKE) even under `make -n`, which would run the tests in a dry run.
+REDIS_STOP = \
+	if [ ! -f $(REDIS_PIDFILE) ]; then \
+	  echo "redis-stop: no Redis started by make on port $(REDIS_PORT)"; \
+	else \
+	  pid=$$(cat $(REDIS_PIDFILE)); \
+	  if [ -n "$$pid" ] && [[ "$$(ps -p "$$pid" -o comm= 2>/dev/null)" == redis* ]]; then \
+	    kill "$$pid"; \
+	    for _ in $$(seq 50); do kill -0 "$$pid" 2>/dev/null || break; sleep 0.1; done; \
+	    echo "redis-stop: stopped pid $$pid"; \
+	  else \
+	    echo "redis-stop: pid $$pid no longer runs"; \
+	  fi; \
+	  rm -f $(REDIS_PIDFILE); \
+	fi
+
+.PHONY: all deps build run test bench fmt lint clean redis redis-stop
+
+all: build
+
+## deps: install missing build tools (as root via apt-get), else say what to run.
+## Also adds the rustfmt and clippy components, which a minimal toolchain lacks.
+deps:
+	@if ! command -v $(CARGO) >/dev/null 2>&1; then \
+	  echo "deps: cargo not found. Install Rust with rustup:" >&2; \
+	  echo "  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y" >&2; \
+	  echo '  . "$$HOME/.cargo/env"' >&2; \
+	  exit 1; \
+	fi
+	@missing=(); \
+	command -v cmake >/dev/null 2>&1 || missing+=(cmake); \
+	{ command -v g++ >/dev/null 2>&1 || command -v c++ >/dev/null 2>&1; } || missing+=(g++); \
+	command -v clang >/dev/null 2>&1 || missing+=(clang); \
+	{ ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 \
+	  || dpkg -s libclang-dev >/dev/null 2>&1; } || missing+=(libclang-dev); \
+	{ command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; } \
+	  || missing+=(redis-server); \
+	if [ $${#missing[@]} -eq 0 ]; then \
+	  echo "deps: build tools present"; \
+	elif [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "deps: installing $${missing[*]}"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends "$${missing[@]}"; \
+	else \
+	  echo "deps: missing $${missing[*]}; install them with:" >&2; \
+	  echo "  sudo apt-get update && sudo apt-get install -y $${missing[*]}" >&2; \
+	  exit 1; \
+	fi
+	@if ! $(CARGO) fmt --version >/dev/null 2>&1 || ! $(CARGO) clippy --version >/dev/null 2>&1; then \
+	  if command -v rustup >/dev/null 2>&1; then \
+	    rustup component add rustfmt clippy; \
+	  else \
+	    echo "deps: cargo fmt / cargo clippy missing; run: rustup component add rustfmt clippy" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+## build: release build (HiGHS is compiled once, then cached in target/).
+build: deps
+	$(CARGO) build --release
+
+## run: solve the demo chain and print the plan summary.
+run: build
+	$(BIN) solve $(DEMO) --format summary
+
+## test: formatting, lints and tests; stops the Redis it started even on failure.
+test: deps redis
+	@status=0; \
+	{ $(CARGO) fmt --all -- --check \
+	  && $(CARGO) clippy --all-targets -- -D warnings \
+	  && REDIS_URL=redis://127.0.0.1:$(REDIS_PORT) $(CARGO) test --all-targets; \
+	} || status=$$?; \
+	$(REDIS_STOP); \
+	exit $$status
+
+## bench: time the planner on the shared benchmark instances.
+bench: build
+	$(BIN) bench --data $(BENCH_DATA)
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+## clean: this crate's build outputs only; dependencies (HiGHS) stay built.
+clean:
+	$(CARGO) clean -p chainplan
+
+## redis: make sure a Redis answers on REDIS_PORT, starting a throwaway one if not.
+redis: deps
+	@if $(REDIS_PING); then \
+	  echo "redis: already answering on 127.0.0.1:$(REDIS_PORT)"; \
+	  exit 0; \
+	fi; \
+	mkdir -p $(dir $(REDIS_PIDFILE)); \
+	redis-server --daemonize yes --bind 127.0.0.1 --port $(REDIS_PORT) \
+	  --save "" --appendonly no --dir $(dir $(REDIS_PIDFILE)) \
+	  --pidfile $(REDIS_PIDFILE) --logfile $(REDIS_LOG); \
+	for _ in $$(seq 50); do \
+	  if $(REDIS_PING); then echo "redis: started on 127.0.0.1:$(REDIS_PORT) (pid $$(cat $(REDIS_PIDFILE)))"; exit 0; fi; \
+	  sleep 0.1; \
+	done; \
+	echo "redis: no answer on port $(REDIS_PORT) after 5 s; see $(REDIS_LOG)" >&2; \
+	exit 1
+
+## redis-stop: stop the Redis that `make redis` started, and only that one.
+redis-stop:
+	@$(REDIS_STOP)
