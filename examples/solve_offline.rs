@@ -19,6 +19,7 @@ fn main() -> anyhow::Result<()> {
     }
     let options = SolveOptions {
         time_limit_seconds: Some(60.0),
+        solver_log: std::env::var_os("CHAINPLAN_SOLVER_LOG").is_some(),
         ..SolveOptions::default()
     };
     let plan = solve(&doc, &options)?;

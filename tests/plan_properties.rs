@@ -24,7 +24,8 @@ fn check(doc: &NetworkDoc, plan: &Plan) -> Vec<String> {
     let mut net: HashMap<(String, String), Vec<f64>> = HashMap::new();
     let mut add = |site: &str, item: &str, t: usize, q: f64| {
         if t < t_count {
-            net.entry((site.to_string(), item.to_string())).or_insert_with(zero)[t] += q;
+            net.entry((site.to_string(), item.to_string()))
+                .or_insert_with(zero)[t] += q;
         }
     };
     for r in &doc.receipts {
@@ -37,10 +38,17 @@ fn check(doc: &NetworkDoc, plan: &Plan) -> Vec<String> {
         }
     }
     let renovation_of = |line: &str| doc.renovations.iter().find(|r| r.line == line);
-    let start_of = |id: &str| plan.renovations.iter().find(|r| r.id == id).and_then(|r| r.start);
+    let start_of = |id: &str| {
+        plan.renovations
+            .iter()
+            .find(|r| r.id == id)
+            .and_then(|r| r.start)
+    };
     let done = |line: &str, t: usize| {
         renovation_of(line)
-            .and_then(|r| start_of(&r.id).map(|s| (s as usize + r.duration as usize <= t) as u8 as f64))
+            .and_then(|r| {
+                start_of(&r.id).map(|s| (s as usize + r.duration as usize <= t) as u8 as f64)
+            })
             .unwrap_or(0.0)
     };
     let down = |line: &str, t: usize| {
@@ -78,14 +86,21 @@ fn check(doc: &NetworkDoc, plan: &Plan) -> Vec<String> {
             setup_cost += op.setup_cost;
             used += op.setup_time;
             if p.qty < op.min_lot - TOL {
-                bad.push(format!("{} in {t}: {} below min lot {}", p.operation, p.qty, op.min_lot));
+                bad.push(format!(
+                    "{} in {t}: {} below min lot {}",
+                    p.operation, p.qty, op.min_lot
+                ));
             }
         }
         *line_use.entry((line.id.as_str(), t)).or_default() += used;
     }
     for line in &doc.lines {
         for t in 0..t_count {
-            let mut cap = if line.downtime.contains(&(t as u32)) { 0.0 } else { line.capacity.at(t) };
+            let mut cap = if line.downtime.contains(&(t as u32)) {
+                0.0
+            } else {
+                line.capacity.at(t)
+            };
             if let Some(r) = renovation_of(&line.id) {
                 cap *= 1.0 - down(&line.id, t) + (r.capacity_factor - 1.0) * done(&line.id, t);
             }
@@ -106,40 +121,63 @@ fn check(doc: &NetworkDoc, plan: &Plan) -> Vec<String> {
         };
         let t = s.period as usize;
         if s.arrival != s.period + lane.lead_time || s.arrival as usize >= t_count {
-            bad.push(format!("lane {} in {t}: arrival {} outside the horizon or wrong", s.lane, s.arrival));
+            bad.push(format!(
+                "lane {} in {t}: arrival {} outside the horizon or wrong",
+                s.lane, s.arrival
+            ));
         }
         add(&lane.from, &s.item, t, -s.qty);
         add(&lane.to, &s.item, s.arrival as usize, s.qty);
         transport += lane.cost * s.qty;
         emissions += lane.co2 * s.qty;
         *lane_use.entry((lane.id.as_str(), t)).or_default() += s.qty;
-        *lane_total.entry((lane.id.as_str(), s.item.as_str())).or_default() += s.qty;
+        *lane_total
+            .entry((lane.id.as_str(), s.item.as_str()))
+            .or_default() += s.qty;
     }
     for lane in &doc.lanes {
         if let Some(cap) = &lane.capacity {
             for t in 0..t_count {
                 let used = lane_use.get(&(lane.id.as_str(), t)).copied().unwrap_or(0.0);
                 if used > cap.at(t) + TOL * cap.at(t).max(1.0) {
-                    bad.push(format!("lane {} in {t}: carries {used} of {}", lane.id, cap.at(t)));
+                    bad.push(format!(
+                        "lane {} in {t}: carries {used} of {}",
+                        lane.id,
+                        cap.at(t)
+                    ));
                 }
             }
         }
         for item in &lane.items {
-            let own = lane_total.get(&(lane.id.as_str(), item.as_str())).copied().unwrap_or(0.0);
+            let own = lane_total
+                .get(&(lane.id.as_str(), item.as_str()))
+                .copied()
+                .unwrap_or(0.0);
             let all: f64 = doc
                 .lanes
                 .iter()
                 .filter(|e| e.to == lane.to && e.items.contains(item))
-                .map(|e| lane_total.get(&(e.id.as_str(), item.as_str())).copied().unwrap_or(0.0))
+                .map(|e| {
+                    lane_total
+                        .get(&(e.id.as_str(), item.as_str()))
+                        .copied()
+                        .unwrap_or(0.0)
+                })
                 .sum();
             if let Some(m) = lane.min_share {
                 if own < m * all - TOL * all.max(1.0) {
-                    bad.push(format!("lane {} item {item}: {own} below min share of {all}", lane.id));
+                    bad.push(format!(
+                        "lane {} item {item}: {own} below min share of {all}",
+                        lane.id
+                    ));
                 }
             }
             if let Some(m) = lane.max_share {
                 if own > m * all + TOL * all.max(1.0) {
-                    bad.push(format!("lane {} item {item}: {own} above max share of {all}", lane.id));
+                    bad.push(format!(
+                        "lane {} item {item}: {own} above max share of {all}",
+                        lane.id
+                    ));
                 }
             }
         }
@@ -151,14 +189,20 @@ fn check(doc: &NetworkDoc, plan: &Plan) -> Vec<String> {
         let mut delivered = 0.0;
         for w in plan.deliveries.iter().filter(|w| w.demand == d.id) {
             if w.period < d.period || w.late_by != w.period - d.period {
-                bad.push(format!("demand {} delivered in {} before its due {}", d.id, w.period, d.period));
+                bad.push(format!(
+                    "demand {} delivered in {} before its due {}",
+                    d.id, w.period, d.period
+                ));
             }
             add(&d.site, &d.item, w.period as usize, -w.qty);
             late += d.late_penalty_in(policy) * w.late_by as f64 * w.qty;
             delivered += w.qty;
         }
         if delivered > d.qty + TOL * d.qty.max(1.0) {
-            bad.push(format!("demand {} over-delivered: {delivered} of {}", d.id, d.qty));
+            bad.push(format!(
+                "demand {} over-delivered: {delivered} of {}",
+                d.id, d.qty
+            ));
         }
         unmet += d.unmet_penalty_in(policy) * (d.qty - delivered).max(0.0);
     }
@@ -171,7 +215,10 @@ fn check(doc: &NetworkDoc, plan: &Plan) -> Vec<String> {
     pairs.sort();
     pairs.dedup();
     for (site, item) in &pairs {
-        let rec = doc.stocks.iter().find(|s| &s.site == site && &s.item == item);
+        let rec = doc
+            .stocks
+            .iter()
+            .find(|s| &s.site == site && &s.item == item);
         let mut level = rec.map_or(0.0, |s| s.initial);
         for t in 0..t_count {
             level += net.get(&(site.clone(), item.clone())).map_or(0.0, |v| v[t]);
@@ -181,7 +228,9 @@ fn check(doc: &NetworkDoc, plan: &Plan) -> Vec<String> {
                 .find(|s| &s.site == site && &s.item == item && s.period as usize == t)
                 .map_or(0.0, |s| s.qty);
             if !close(level, reported) {
-                bad.push(format!("stock {site}/{item} in {t}: flows give {level}, plan says {reported}"));
+                bad.push(format!(
+                    "stock {site}/{item} in {t}: flows give {level}, plan says {reported}"
+                ));
             }
             if level < -TOL * level.abs().max(1.0) {
                 bad.push(format!("stock {site}/{item} in {t} negative: {level}"));
@@ -200,7 +249,9 @@ fn check(doc: &NetworkDoc, plan: &Plan) -> Vec<String> {
 
     for r in &doc.renovations {
         match start_of(&r.id) {
-            Some(s) if s < r.earliest || s > r.latest => bad.push(format!("renovation {} starts at {s}", r.id)),
+            Some(s) if s < r.earliest || s > r.latest => {
+                bad.push(format!("renovation {} starts at {s}", r.id))
+            }
             None if !r.optional => bad.push(format!("mandatory renovation {} not scheduled", r.id)),
             _ => {}
         }
@@ -247,7 +298,10 @@ fn check(doc: &NetworkDoc, plan: &Plan) -> Vec<String> {
         }
     }
     if !close(emissions, plan.emissions) {
-        bad.push(format!("emissions: recomputed {emissions}, reported {}", plan.emissions));
+        bad.push(format!(
+            "emissions: recomputed {emissions}, reported {}",
+            plan.emissions
+        ));
     }
     if let Some(obj) = plan.objective {
         if !close(c.total(), obj) {
@@ -290,7 +344,10 @@ fn generated_plans_satisfy_every_constraint_and_cost_identity() {
         let violations = check(&doc, &plan);
         assert!(violations.is_empty(), "seed {seed}: {violations:#?}");
     }
-    assert!(solved >= 40, "only {solved} of 48 documents were solved to optimality");
+    assert!(
+        solved >= 40,
+        "only {solved} of 48 documents were solved to optimality"
+    );
 }
 
 #[test]

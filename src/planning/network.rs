@@ -25,7 +25,6 @@ pub(crate) struct OperationData {
 }
 
 pub(crate) struct LineData {
-    pub site: usize,
     /// Capacity per period, 0 in downtime periods.
     pub capacity: Vec<f64>,
     pub renovation: Option<usize>,
@@ -67,7 +66,6 @@ pub(crate) struct RenovationData<'a> {
     /// Position in the document's `renovations`.
     pub index: usize,
     pub doc: &'a Renovation,
-    pub line: usize,
     pub duration: usize,
     pub earliest: usize,
     pub latest: usize,
@@ -174,7 +172,6 @@ impl<'a> Network<'a> {
                 });
             }
             lines.push(LineData {
-                site,
                 capacity,
                 renovation: None,
                 operations: ops,
@@ -194,7 +191,6 @@ impl<'a> Network<'a> {
             renovations.push(RenovationData {
                 index,
                 doc: r,
-                line,
                 duration: r.duration.max(1) as usize,
                 earliest: (r.earliest as usize).min(latest),
                 latest,

@@ -73,6 +73,8 @@ pub struct SolveOptions {
     /// Solver threads (HiGHS decides when absent).
     pub threads: Option<u32>,
     pub lp_algorithm: LpAlgorithm,
+    /// Let HiGHS write its own log to standard output.
+    pub solver_log: bool,
     /// Called from a ticker thread about once a second while the solve runs.
     pub progress: Option<ProgressFn>,
 }
@@ -84,6 +86,7 @@ impl std::fmt::Debug for SolveOptions {
             .field("relative_gap", &self.relative_gap)
             .field("threads", &self.threads)
             .field("lp_algorithm", &self.lp_algorithm)
+            .field("solver_log", &self.solver_log)
             .finish_non_exhaustive()
     }
 }
@@ -227,7 +230,12 @@ pub(crate) fn run_highs(
     let mut highs_model = problem
         .try_into_inner()
         .map_err(|e| PlanError::Solver(e.to_string()))?;
-    highs_model.make_quiet();
+    if options.solver_log {
+        highs_model.set_option("output_flag", true);
+        highs_model.set_option("log_to_console", true);
+    } else {
+        highs_model.make_quiet();
+    }
     if let Some(t) = time_limit {
         highs_model.set_option("time_limit", t);
     }

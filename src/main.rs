@@ -1,0 +1,393 @@
+//! The `chainplan` command line: validate a network document, solve it to a
+//! plan, draw its chain as Graphviz DOT, or generate a synthetic one.
+//!
+//! Owns argument parsing (clap), tracing set-up and the mapping of failures to
+//! exit codes (see [`Exit`]). Everything it does is a call into the library;
+//! no planning logic lives here.
+
+use anyhow::Context;
+use chainplan::model::{parse_network, DocError, NetworkDoc, Problem};
+use chainplan::planning::generate::{generate, GeneratorSpec};
+use chainplan::planning::graph::ChainGraph;
+use chainplan::planning::{solve, LpAlgorithm, PlanError, Progress, SolveOptions};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Supply-chain collaboration scheduling: production, allocation and
+/// coordinated line renovation as one LP/MILP.
+#[derive(Debug, Parser)]
+#[command(name = "chainplan", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a network document; print `ok` and any warnings, or every error.
+    Validate(ValidateArgs),
+    /// Solve a network document to a plan.
+    Solve(SolveArgs),
+    /// Draw the chain of a network document.
+    Graph(GraphArgs),
+    /// Generate a synthetic, valid network document.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// The network document (JSON); `-` reads standard input.
+    doc: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct SolveArgs {
+    /// The network document (JSON); `-` reads standard input.
+    doc: PathBuf,
+    /// Write the plan JSON here instead of standard output.
+    #[arg(long, value_name = "PLAN.json")]
+    out: Option<PathBuf>,
+    /// Wall-clock limit for the solver, in seconds.
+    #[arg(long, value_name = "S")]
+    time_limit: Option<f64>,
+    /// Relative MIP gap at which to stop, between 0 and 1.
+    #[arg(long, value_name = "G")]
+    gap: Option<f64>,
+    /// Solver threads.
+    #[arg(long, value_name = "N")]
+    threads: Option<u32>,
+    /// LP algorithm for a linear program.
+    #[arg(long, value_enum, default_value_t = Algorithm::Ipm)]
+    lp_algorithm: Algorithm,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = SolveFormat::Json)]
+    format: SolveFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Algorithm {
+    Ipm,
+    Simplex,
+    Choose,
+}
+
+impl From<Algorithm> for LpAlgorithm {
+    fn from(a: Algorithm) -> LpAlgorithm {
+        match a {
+            Algorithm::Ipm => LpAlgorithm::Ipm,
+            Algorithm::Simplex => LpAlgorithm::Simplex,
+            Algorithm::Choose => LpAlgorithm::Choose,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SolveFormat {
+    /// The plan as pretty JSON.
+    Json,
+    /// The readable report; with --out, the JSON still goes to the file.
+    Summary,
+}
+
+#[derive(Debug, Args)]
+struct GraphArgs {
+    /// The network document (JSON); `-` reads standard input.
+    doc: PathBuf,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    format: GraphFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// Supplier enterprises, spread over tiers 3, 2 and 1.
+    #[arg(long, value_name = "N")]
+    suppliers: usize,
+    /// Items per upstream tier.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    items_per_tier: u64,
+    /// Number of periods.
+    #[arg(long, value_name = "T",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(chainplan::model::MAX_PERIODS)))]
+    periods: u32,
+    /// Customer distribution centres.
+    #[arg(long, value_name = "C")]
+    customers: usize,
+    /// Seed of the random stream: the same arguments give the same document.
+    #[arg(long, value_name = "S")]
+    seed: u64,
+    /// Give operations setup costs, setup times and minimum lots.
+    #[arg(long)]
+    setups: bool,
+    /// Lines to renovate.
+    #[arg(long, value_name = "R", default_value_t = 0)]
+    renovations: usize,
+    /// Put sourcing shares on some lanes.
+    #[arg(long)]
+    shares: bool,
+    /// Set a carbon price.
+    #[arg(long)]
+    carbon: bool,
+    /// Write the document here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// How a command failed, which decides the exit code the shell sees.
+/// Usage errors never get here: clap exits with 2 itself.
+enum Exit {
+    /// The input cannot be used (unreadable, malformed, invalid, a bad option):
+    /// exit 1, each line printed as `error: ...`.
+    Invalid(Vec<String>),
+    /// Something broke that the input did not cause (solver, writing output):
+    /// exit 3.
+    Internal(anyhow::Error),
+}
+
+impl Exit {
+    fn report(self) -> ExitCode {
+        match self {
+            Exit::Invalid(lines) => {
+                for line in lines {
+                    eprintln!("error: {line}");
+                }
+                ExitCode::from(1)
+            }
+            Exit::Internal(err) => {
+                eprintln!("error: {err:#}");
+                ExitCode::from(3)
+            }
+        }
+    }
+}
+
+impl From<DocError> for Exit {
+    fn from(e: DocError) -> Exit {
+        // One line per problem, so a long list stays greppable by path.
+        let lines = match e {
+            DocError::Invalid(problems) => problems.iter().map(Problem::to_string).collect(),
+            other => vec![other.to_string()],
+        };
+        Exit::Invalid(lines)
+    }
+}
+
+impl From<PlanError> for Exit {
+    fn from(e: PlanError) -> Exit {
+        match e {
+            PlanError::Document(doc) => doc.into(),
+            PlanError::Option { .. } => Exit::Invalid(vec![e.to_string()]),
+            PlanError::Solver(_) => Exit::Internal(e.into()),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    // Parsed before tracing is set up: clap prints help and usage errors itself
+    // and exits 0 for --help/--version, 2 for a usage error.
+    let cli = Cli::parse();
+    init_tracing();
+    let result = match cli.command {
+        Command::Validate(args) => validate(&args),
+        Command::Solve(args) => solve_doc(&args),
+        Command::Graph(args) => graph(&args),
+        Command::Generate(args) => generate_doc(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(exit) => exit.report(),
+    }
+}
+
+/// Logs go to stderr so they never mix with a plan or document on stdout.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(|| {
+            // A log event during a solve would otherwise be appended to the
+            // in-place progress line; clear it, and the next tick redraws it.
+            if PROGRESS_SHOWN.load(Ordering::Relaxed) {
+                let _ = write!(std::io::stderr(), "\r\x1b[K");
+            }
+            std::io::stderr()
+        })
+        // Colour codes would litter a log file or a CI transcript.
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+fn validate(args: &ValidateArgs) -> Result<(), Exit> {
+    let text = read_doc(&args.doc)?;
+    let (_, warnings) = parse_network(&text)?;
+    // The verdict and its warnings are this command's output, so both go to stdout.
+    let mut text = String::from("ok\n");
+    for w in &warnings {
+        text.push_str(&format!("warning: {w}\n"));
+    }
+    write_stdout(&text)
+}
+
+fn solve_doc(args: &SolveArgs) -> Result<(), Exit> {
+    let text = read_doc(&args.doc)?;
+    let (doc, warnings) = parse_network(&text)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let progress = ProgressLine::new();
+    let options = SolveOptions {
+        time_limit_seconds: args.time_limit,
+        relative_gap: args.gap,
+        threads: args.threads,
+        lp_algorithm: args.lp_algorithm.into(),
+        progress: Some(progress.callback()),
+        // HiGHS logs to stdout, where the plan goes; its log stays off here.
+        ..SolveOptions::default()
+    };
+    let solved = solve(&doc, &options);
+    progress.finish();
+    let plan = solved?;
+    tracing::info!(status = plan.status.as_str(), objective = ?plan.objective, "solved");
+
+    let json = serde_json::to_string_pretty(&plan)
+        .context("serialising the plan")
+        .map_err(Exit::Internal)?;
+    if let Some(out) = &args.out {
+        write_file(out, &json)?;
+    }
+    match args.format {
+        SolveFormat::Summary => write_stdout(&chainplan::report::summary(&doc, &plan)),
+        SolveFormat::Json if args.out.is_none() => write_stdout(&format!("{json}\n")),
+        SolveFormat::Json => Ok(()),
+    }
+}
+
+fn graph(args: &GraphArgs) -> Result<(), Exit> {
+    let text = read_doc(&args.doc)?;
+    let (doc, _) = parse_network(&text)?;
+    match args.format {
+        GraphFormat::Dot => write_stdout(&ChainGraph::build(&doc).to_dot(&doc)),
+    }
+}
+
+fn generate_doc(args: &GenerateArgs) -> Result<(), Exit> {
+    let spec = GeneratorSpec {
+        suppliers: args.suppliers,
+        // Bounded to 1.. by clap; a u64 that does not fit memory would not fit a usize either.
+        items_per_tier: usize::try_from(args.items_per_tier).unwrap_or(usize::MAX),
+        periods: args.periods,
+        customers: args.customers,
+        seed: args.seed,
+        setups: args.setups,
+        renovations: args.renovations,
+        shares: args.shares,
+        carbon: args.carbon,
+    };
+    let doc: NetworkDoc = generate(&spec);
+    let json = serde_json::to_string_pretty(&doc)
+        .context("serialising the document")
+        .map_err(Exit::Internal)?;
+    let json = format!("{json}\n");
+    match &args.out {
+        Some(out) => write_file(out, &json),
+        None => write_stdout(&json),
+    }
+}
+
+/// Reads a document from a file, or from stdin for `-`. A file that cannot be
+/// read is the caller's input problem (exit 1), not an internal failure.
+fn read_doc(path: &Path) -> Result<String, Exit> {
+    let result = if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map(|_| text)
+    } else {
+        std::fs::read_to_string(path)
+    };
+    result.map_err(|e| Exit::Invalid(vec![format!("cannot read {}: {e}", path.display())]))
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), Exit> {
+    std::fs::write(path, text)
+        .with_context(|| format!("writing {}", path.display()))
+        .map_err(Exit::Internal)
+}
+
+fn write_stdout(text: &str) -> Result<(), Exit> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("writing to stdout")
+        .map_err(Exit::Internal)
+}
+
+/// The `solving: phase solve, 12 s` line on stderr. On a terminal it is
+/// rewritten in place at every tick; in a log (CI, a pipe) a new line every
+/// few seconds keeps the log short but shows the solve is alive.
+struct ProgressLine {
+    terminal: bool,
+    /// Elapsed seconds at the last line written, if any.
+    last: Arc<Mutex<Option<f64>>>,
+}
+
+/// Whether an in-place progress line is on the terminal now.
+static PROGRESS_SHOWN: AtomicBool = AtomicBool::new(false);
+
+/// Seconds between progress lines when stderr is not a terminal.
+const LOG_INTERVAL_SECONDS: f64 = 5.0;
+
+impl ProgressLine {
+    fn new() -> ProgressLine {
+        ProgressLine {
+            terminal: std::io::stderr().is_terminal(),
+            last: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    fn callback(&self) -> Arc<dyn Fn(&Progress) + Send + Sync> {
+        let terminal = self.terminal;
+        let last = self.last.clone();
+        Arc::new(move |p: &Progress| {
+            let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+            let due = terminal || p.elapsed_seconds - last.unwrap_or(0.0) >= LOG_INTERVAL_SECONDS;
+            if !due {
+                return;
+            }
+            *last = Some(p.elapsed_seconds);
+            let text = format!("solving: phase {}, {:.0} s", p.phase, p.elapsed_seconds);
+            let mut err = std::io::stderr().lock();
+            // Progress is a courtesy: a closed stderr must not stop the solve.
+            let _ = if terminal {
+                PROGRESS_SHOWN.store(true, Ordering::Relaxed);
+                // Clear to the end of the line: a shorter phase name would
+                // otherwise leave the tail of the longer one behind.
+                write!(err, "\r{text}\x1b[K").and_then(|()| err.flush())
+            } else {
+                writeln!(err, "{text}")
+            };
+        })
+    }
+
+    /// Ends the in-place line so that what follows starts on a fresh line.
+    /// Called after `solve` returns, when its ticker thread has been joined.
+    fn finish(&self) {
+        let wrote = self
+            .last
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some();
+        if self.terminal && wrote {
+            PROGRESS_SHOWN.store(false, Ordering::Relaxed);
+            let _ = write!(std::io::stderr(), "\r\x1b[K");
+        }
+    }
+}
