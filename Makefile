@@ -5,6 +5,7 @@
 #   make run      solve the demo chain examples/data/gearbox.json, print a summary
 #   make test     fmt check, clippy, cargo test (with a local Redis for the store tests)
 #   make bench    benchmark on ../shared/bench-data
+#   make agreement  compare optima with ../shared/tools/oracle.py
 #   make fmt | lint | clean
 #
 # good_lp's `highs` feature builds HiGHS from source (cmake + a C++ compiler) and
@@ -45,7 +46,7 @@ REDIS_STOP = \
 	  rm -f $(REDIS_PIDFILE); \
 	fi
 
-.PHONY: all deps build run test bench fmt lint clean redis redis-stop
+.PHONY: all deps build run test bench agreement fmt lint clean redis redis-stop
 
 all: build
 
@@ -95,25 +96,32 @@ run: build
 	$(BIN) solve $(DEMO) --format summary
 
 ## test: formatting, lints and tests; stops the Redis it started even on failure.
+## Everything uses the release profile: HiGHS (built from source by a build
+## script) is then compiled once, optimised, and shared with `make run`.
 test: deps redis
 	@status=0; \
 	{ $(CARGO) fmt --all -- --check \
-	  && $(CARGO) clippy --all-targets -- -D warnings \
-	  && REDIS_URL=redis://127.0.0.1:$(REDIS_PORT) $(CARGO) test --all-targets; \
+	  && $(CARGO) clippy --release --all-targets -- -D warnings \
+	  && REDIS_URL=redis://127.0.0.1:$(REDIS_PORT) $(CARGO) test --release; \
 	} || status=$$?; \
 	$(REDIS_STOP); \
 	exit $$status
 
-## bench: time the planner on the shared benchmark instances.
-bench: build
-	$(BIN) bench --data $(BENCH_DATA)
+## bench: time the planner on generated chains and the Willems chains.
+bench: deps
+	$(CARGO) bench --bench plan_bench -- --data $(BENCH_DATA)
+
+## agreement: compare optima with the independent reference model in ../shared/tools
+## (needs `pip install pulp highspy`).
+agreement: build
+	python3 benches/oracle_agreement.py --tools ../shared/tools --data $(BENCH_DATA) --bin $(BIN)
 
 fmt:
 	$(CARGO) fmt --all
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --release --all-targets -- -D warnings
 
 ## clean: this crate's build outputs only; dependencies (HiGHS) stay built.
 clean:

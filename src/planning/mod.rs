@@ -12,4 +12,4 @@ mod network;
 mod scope;
 mod solve;
 
-pub use solve::{solve, LpAlgorithm, PlanError, Progress, SolveOptions};
+pub use solve::{solve, LpAlgorithm, PlanError, Progress, ProgressFn, SolveOptions, DEFAULT_RELATIVE_GAP};
