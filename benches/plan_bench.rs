@@ -137,7 +137,9 @@ struct Measurement {
     parse_seconds: f64,
     validate_graph_seconds: f64,
     build_seconds: f64,
-    solve_seconds: f64,
+    /// HiGHS time as `solve` reports it; `None` when it reports none (it
+    /// leaves the field at 0 for a plan without a solution).
+    solve_seconds: Option<f64>,
     extract_seconds: f64,
     /// Wall time of the whole `solve` call, for the non-solver share.
     solve_call_seconds: f64,
@@ -244,7 +246,7 @@ fn markdown_table(rows: &[Measurement], time_limit: f64) -> String {
         let objective = r.objective.map_or("-".into(), |o| format!("{o:.1}"));
         let peak = r.peak_mib.map_or("-".into(), |p| format!("{p:.1}"));
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             r.instance,
             r.sites,
             r.lanes,
@@ -253,9 +255,9 @@ fn markdown_table(rows: &[Measurement], time_limit: f64) -> String {
             seconds(r.parse_seconds),
             seconds(r.validate_graph_seconds),
             seconds(r.build_seconds),
-            seconds(r.solve_seconds),
+            solver_seconds(r),
             seconds(r.extract_seconds),
-            non_solver_share(r),
+            non_solver_share(r).map_or("-".into(), |p| format!("{p:.1}")),
             r.status,
             objective,
             peak,
@@ -264,7 +266,8 @@ fn markdown_table(rows: &[Measurement], time_limit: f64) -> String {
     out.push_str(&format!(
         "\nTime limit {time_limit} s per instance, {PERIODS} periods, seed {SEED}. \
          Non-solver share: the part of the `solve` call's wall time not spent in \
-         HiGHS (validation, model build, extraction).\n"
+         HiGHS (validation, model build, extraction). `~`: `solve` reported no solver \
+         time (a plan without a solution); the call's wall time less the build.\n"
     ));
     out
 }
@@ -281,13 +284,24 @@ fn seconds(s: f64) -> String {
     }
 }
 
-/// Percent of the `solve` call spent outside the solver.
-fn non_solver_share(r: &Measurement) -> f64 {
-    if r.solve_call_seconds > 0.0 {
-        100.0 * (r.solve_call_seconds - r.solve_seconds).max(0.0) / r.solve_call_seconds
-    } else {
-        0.0
+/// The solver's time, or where `solve` reports none, the call's wall time
+/// less the model build, marked `~` as an estimate.
+fn solver_seconds(r: &Measurement) -> String {
+    match r.solve_seconds {
+        Some(s) => seconds(s),
+        None if r.solve_call_seconds > 0.0 => {
+            format!("~{}", seconds(r.solve_call_seconds - r.build_seconds))
+        }
+        None => "-".into(),
     }
+}
+
+/// Percent of the `solve` call spent outside the solver, where the solver's
+/// time is known.
+fn non_solver_share(r: &Measurement) -> Option<f64> {
+    let solver = r.solve_seconds?;
+    (r.solve_call_seconds > 0.0)
+        .then(|| 100.0 * (r.solve_call_seconds - solver).max(0.0) / r.solve_call_seconds)
 }
 
 // ---------------------------------------------------------------------------
@@ -370,7 +384,8 @@ fn measure(args: &Args, name: &str) -> Result<Measurement, String> {
         parse_seconds,
         validate_graph_seconds,
         build_seconds: plan.stats.build_seconds,
-        solve_seconds: plan.stats.solve_seconds,
+        solve_seconds: (plan.status.has_solution() || plan.stats.solve_seconds > 0.0)
+            .then_some(plan.stats.solve_seconds),
         extract_seconds: plan.stats.extract_seconds,
         solve_call_seconds,
         status: plan.status.as_str().to_string(),

@@ -8,7 +8,7 @@
 use super::formulation::{Mode, PlanModel, EPS};
 use super::network::Network;
 use super::scope::Scope;
-use super::solve::{run_highs, Outcome, PlanError, SolveOptions};
+use super::solve::{run_highs, Deadline, Outcome, PlanError, SolveOptions};
 use crate::model::Conflict;
 
 /// At most this many extra solves to find the other side of each conflict.
@@ -22,8 +22,9 @@ pub(crate) fn find_conflicts(
     net: &Network,
     scope: &Scope,
     options: &SolveOptions,
+    deadline: &Deadline,
 ) -> Result<Vec<Conflict>, PlanError> {
-    let Some(mut conflicts) = relaxed(net, scope, options, &[])? else {
+    let Some(mut conflicts) = relaxed(net, scope, options, deadline, &[])? else {
         return Ok(vec![Conflict {
             path: "$".into(),
             reason: "infeasible even with every relaxable constraint relaxed".into(),
@@ -31,7 +32,11 @@ pub(crate) fn find_conflicts(
     };
     let blamed: Vec<String> = conflicts.iter().map(|c| c.path.clone()).collect();
     for path in blamed.into_iter().take(MAX_PROBES) {
-        let Some(others) = relaxed(net, scope, options, std::slice::from_ref(&path))? else {
+        if deadline.expired() {
+            break;
+        }
+        let forbidden = std::slice::from_ref(&path);
+        let Some(others) = relaxed(net, scope, options, deadline, forbidden)? else {
             continue;
         };
         for c in others {
@@ -49,11 +54,12 @@ fn relaxed(
     net: &Network,
     scope: &Scope,
     options: &SolveOptions,
+    deadline: &Deadline,
     forbidden: &[String],
 ) -> Result<Option<Vec<Conflict>>, PlanError> {
     let model = PlanModel::build(net, scope, Mode::Elastic(forbidden));
     let is_mip = model.map.integer_columns > 0;
-    let run = run_highs(model, options, is_mip, options.time_limit_seconds)?;
+    let run = run_highs(model, options, is_mip, deadline.remaining())?;
     let Outcome::Solved(values) = run.outcome else {
         return Ok(None);
     };

@@ -10,6 +10,7 @@
 //! `Mode::Elastic` adds penalised slack to every constraint that can make a
 //! document infeasible, minimising only that slack, to name the conflicts.
 
+use super::lot_sizing::{lot_sizing_columns, LotSizing};
 use super::network::{Network, Pair};
 use super::scope::Scope;
 use good_lp::solvers::highs::{highs, HighsProblem};
@@ -32,7 +33,7 @@ pub(crate) struct Making {
 }
 
 impl Making {
-    fn cols(&self) -> impl Iterator<Item = Col> {
+    pub(crate) fn cols(&self) -> impl Iterator<Item = Col> {
         self.before.into_iter().chain(self.after)
     }
 }
@@ -105,7 +106,7 @@ pub(crate) struct ModelMap {
 /// Values below this are solver noise.
 pub(crate) const EPS: f64 = 1e-9;
 
-struct Columns<'a> {
+pub(crate) struct Columns<'a> {
     vars: ProblemVariables,
     objective: Expression,
     count: usize,
@@ -117,7 +118,7 @@ struct Columns<'a> {
 }
 
 impl Columns<'_> {
-    fn add(&mut self, upper: f64, cost: f64) -> Col {
+    pub(crate) fn add(&mut self, upper: f64, cost: f64) -> Col {
         let def = if upper.is_finite() {
             variable().min(0.0).max(upper)
         } else {
@@ -164,20 +165,20 @@ impl Columns<'_> {
     }
 }
 
-struct Rows {
+pub(crate) struct Rows {
     problem: HighsProblem,
     count: usize,
 }
 
 impl Rows {
-    fn add(&mut self, c: Constraint) -> usize {
+    pub(crate) fn add(&mut self, c: Constraint) -> usize {
         self.problem.add_constraint(c);
         self.count += 1;
         self.count - 1
     }
 }
 
-fn sum_of<'c>(cols: impl IntoIterator<Item = (f64, &'c Col)>) -> Expression {
+pub(crate) fn sum_of<'c>(cols: impl IntoIterator<Item = (f64, &'c Col)>) -> Expression {
     let mut e = Expression::with_capacity(4);
     for (a, c) in cols {
         e.add_mul(a, c.var);
@@ -404,88 +405,6 @@ struct ModelRows<'n, 'd> {
     lots: Vec<LotSizing>,
 }
 
-/// The facility-location view of one setup operation whose item has no other
-/// source at its site: `alloc[d]` holds (period, column) for the units made
-/// in that period and delivered on time to local demand `d`, and `opening[d]`
-/// the part of the initial stock that serves `d` on time.
-///
-/// Every feasible plan has such an allocation (serve on-time deliveries first
-/// in, first out: stock never goes negative, so the cumulative on-time
-/// deliveries never exceed the initial stock plus cumulative production), so
-/// the rows below cut no plan. They cut fractional setups: units made in `t`
-/// for `d` are at most `qty_d y[o,t]`, where big-M allows the whole capacity.
-struct LotSizing {
-    operation: usize,
-    demands: Vec<usize>,
-    alloc: Vec<Vec<(usize, Col)>>,
-    opening: Vec<Option<Col>>,
-}
-
-/// Creates the allocation columns of every operation that qualifies.
-fn lot_sizing_columns(
-    net: &Network,
-    scope: &Scope,
-    setup: &[Vec<Option<Col>>],
-    cols: &mut Columns,
-) -> Vec<LotSizing> {
-    let mut makers: HashMap<Pair, usize> = HashMap::new();
-    for (o, op) in net.operations.iter().enumerate() {
-        if scope.operation_kept[o] {
-            *makers.entry((op.site, op.item)).or_default() += 1;
-        }
-    }
-    let mut lane_fed: std::collections::HashSet<Pair> = Default::default();
-    for (k, e) in net.lanes.iter().enumerate() {
-        for (pos, &i) in e.items.iter().enumerate() {
-            if scope.lane_item_kept[k][pos] {
-                lane_fed.insert((e.to, i));
-            }
-        }
-    }
-    let received: std::collections::HashSet<Pair> =
-        net.receipts.keys().map(|&(n, i, _)| (n, i)).collect();
-    let mut out = Vec::new();
-    for (o, op) in net.operations.iter().enumerate() {
-        let pair = (op.site, op.item);
-        if !scope.operation_kept[o]
-            || !op.needs_setup
-            || makers.get(&pair) != Some(&1)
-            || lane_fed.contains(&pair)
-            || received.contains(&pair)
-        {
-            continue;
-        }
-        let demands: Vec<usize> = (0..net.demands.len())
-            .filter(|&d| (net.demands[d].site, net.demands[d].item) == pair)
-            .filter(|&d| net.demands[d].due < net.periods && net.demands[d].qty > 0.0)
-            .collect();
-        if demands.is_empty() {
-            continue;
-        }
-        let has_opening = net.initial(pair) > 0.0;
-        let alloc = demands
-            .iter()
-            .map(|&d| {
-                (0..=net.demands[d].due)
-                    .filter(|&t| setup[o][t].is_some())
-                    .map(|t| (t, cols.add(f64::INFINITY, 0.0)))
-                    .collect()
-            })
-            .collect();
-        let opening = demands
-            .iter()
-            .map(|_| has_opening.then(|| cols.add(f64::INFINITY, 0.0)))
-            .collect();
-        out.push(LotSizing {
-            operation: o,
-            demands,
-            alloc,
-            opening,
-        });
-    }
-    out
-}
-
 impl ModelRows<'_, '_> {
     /// Creates one slack column per constraint that can make the document
     /// infeasible, with the path and reason that name it as a conflict.
@@ -666,7 +585,9 @@ impl ModelRows<'_, '_> {
             }
         }
 
-        self.add_lot_sizing(rows);
+        for lot in &self.lots {
+            lot.add_rows(net, &self.making, &self.setup, &self.delivered, rows);
+        }
 
         // 5. Demand.
         for (d, dem) in net.demands.iter().enumerate() {
@@ -737,47 +658,6 @@ impl ModelRows<'_, '_> {
             }
         }
         (line_rows, lane_rows)
-    }
-
-    /// The rows of each `LotSizing`: allocations within production, within
-    /// `qty_d y[o,t]`, and covering the on-time delivery.
-    fn add_lot_sizing(&self, rows: &mut Rows) {
-        let net = self.net;
-        for lot in &self.lots {
-            let o = lot.operation;
-            let mut per_period: HashMap<usize, Expression> = HashMap::new();
-            for (k, &d) in lot.demands.iter().enumerate() {
-                let qty = net.demands[d].qty;
-                let mut cover = Expression::with_capacity(lot.alloc[k].len() + 2);
-                for &(t, c) in &lot.alloc[k] {
-                    if let Some(y) = self.setup[o][t] {
-                        rows.add(sum_of([(1.0, &c), (-qty, &y)]).leq(0.0));
-                    }
-                    per_period.entry(t).or_default().add_mul(1.0, c.var);
-                    cover.add_mul(-1.0, c.var);
-                }
-                if let Some(c) = lot.opening[k] {
-                    cover.add_mul(-1.0, c.var);
-                }
-                if let Some((_, w)) = self.delivered[d].first() {
-                    cover.add_mul(1.0, w.var);
-                    rows.add(cover.leq(0.0));
-                }
-            }
-            let mut periods: Vec<_> = per_period.into_iter().collect();
-            periods.sort_by_key(|(t, _)| *t);
-            for (t, mut e) in periods {
-                for c in self.making[o][t].cols() {
-                    e.add_mul(-1.0, c.var);
-                }
-                rows.add(e.leq(0.0));
-            }
-            let openings: Vec<&Col> = lot.opening.iter().flatten().collect();
-            if !openings.is_empty() {
-                let pair = (net.operations[o].site, net.operations[o].item);
-                rows.add(sum_of(openings.into_iter().map(|c| (1.0, c))).leq(net.initial(pair)));
-            }
-        }
     }
 
     fn start_col(&self, r: usize, tau: usize) -> Col {

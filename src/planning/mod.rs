@@ -8,8 +8,11 @@ mod extract;
 mod formulation;
 pub mod generate;
 pub mod graph;
+mod lot_sizing;
 mod network;
 mod scope;
 mod solve;
 
-pub use solve::{solve, LpAlgorithm, PlanError, Progress, ProgressFn, SolveOptions, DEFAULT_RELATIVE_GAP};
+pub use solve::{
+    solve, LpAlgorithm, PlanError, Progress, ProgressFn, SolveOptions, DEFAULT_RELATIVE_GAP,
+};

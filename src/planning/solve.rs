@@ -126,6 +126,7 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
         return Err(DocError::Invalid(report.errors).into());
     }
     let started = Instant::now();
+    let deadline = Deadline::after(options.time_limit_seconds);
     let ticker = Ticker::start(options.progress.clone(), started);
 
     ticker.phase("build");
@@ -137,21 +138,12 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
     ticker.phase("solve");
     let solve_started = Instant::now();
     let is_mip = model.map.integer_columns > 0;
-    let run = run_highs(model, options, is_mip, options.time_limit_seconds)?;
+    let run = run_highs(model, options, is_mip, deadline.remaining())?;
     let mut plan = match run.outcome {
         Outcome::Solved(values) => {
-            // A MILP's duals come from the LP with its integer decisions fixed.
             ticker.phase("duals");
             let duals = if is_mip {
-                let fixed = integer_values(&run.model_map, &values.columns);
-                let lp = PlanModel::build(&net, &scope, Mode::FixedIntegers(&fixed));
-                let remaining = options
-                    .time_limit_seconds
-                    .map(|l| (l - started.elapsed().as_secs_f64()).max(1.0));
-                match run_highs(lp, options, false, remaining)?.outcome {
-                    Outcome::Solved(lp_values) => Some(lp_values.row_duals),
-                    _ => None,
-                }
+                price_fixed_integers(&net, &scope, &run.model_map, &values, options, &deadline)?
             } else {
                 Some(values.row_duals.clone())
             };
@@ -171,7 +163,7 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
         Outcome::Infeasible => {
             ticker.phase("conflicts");
             let mut plan = Plan::without_solution(PlanStatus::Infeasible);
-            plan.conflicts = find_conflicts(&net, &scope, options)?;
+            plan.conflicts = find_conflicts(&net, &scope, options, &deadline)?;
             plan.stats.solve_seconds = solve_started.elapsed().as_secs_f64();
             plan
         }
@@ -183,6 +175,53 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
     plan.stats.constraints = run.model_map.rows;
     plan.stats.build_seconds = build_seconds;
     Ok(plan)
+}
+
+/// A MILP's capacity prices: the duals of the LP with its setups and
+/// renovation starts fixed at their solved values. `None` when the time
+/// limit leaves no room for that LP.
+fn price_fixed_integers(
+    net: &Network,
+    scope: &Scope,
+    map: &ModelMap,
+    values: &SolvedValues,
+    options: &SolveOptions,
+    deadline: &Deadline,
+) -> Result<Option<Vec<f64>>, PlanError> {
+    if deadline.expired() {
+        return Ok(None);
+    }
+    let fixed = integer_values(map, &values.columns);
+    let lp = PlanModel::build(net, scope, Mode::FixedIntegers(&fixed));
+    Ok(
+        match run_highs(lp, options, false, deadline.remaining())?.outcome {
+            Outcome::Solved(lp_values) => Some(lp_values.row_duals),
+            _ => None,
+        },
+    )
+}
+
+/// The end of a solve's time limit, shared by every HiGHS run of the solve.
+pub(crate) struct Deadline(Option<Instant>);
+
+impl Deadline {
+    fn after(seconds: Option<f64>) -> Deadline {
+        Deadline(seconds.map(|s| Instant::now() + Duration::from_secs_f64(s)))
+    }
+
+    /// Seconds left (at least a millisecond, so HiGHS still returns at once).
+    pub fn remaining(&self) -> Option<f64> {
+        self.0.map(|end| {
+            end.saturating_duration_since(Instant::now())
+                .as_secs_f64()
+                .max(1e-3)
+        })
+    }
+
+    /// Whether the limit has passed.
+    pub fn expired(&self) -> bool {
+        self.0.is_some_and(|end| Instant::now() >= end)
+    }
 }
 
 fn check_options(options: &SolveOptions) -> Result<(), PlanError> {
