@@ -10,6 +10,7 @@
 //!
 //! ```text
 //! cargo bench --bench plan_bench -- [--data DIR] [--only NAME[,NAME..]] [--time-limit S]
+//!                                    [--lp-algorithm ipm|simplex|choose]
 //! ```
 //!
 //! `--data` defaults to `../shared/bench-data` beside the crate, read in
@@ -21,7 +22,7 @@ use chainplan::model::parse::parse_document;
 use chainplan::model::{validate, NetworkDoc};
 use chainplan::planning::generate::{generate, GeneratorSpec};
 use chainplan::planning::graph::ChainGraph;
-use chainplan::planning::{solve, SolveOptions};
+use chainplan::planning::{solve, LpAlgorithm, SolveOptions};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -46,6 +47,7 @@ struct Args {
     data: PathBuf,
     only: Vec<String>,
     time_limit: f64,
+    lp_algorithm: LpAlgorithm,
     /// Set in a child: the one instance to run.
     one: Option<String>,
 }
@@ -56,6 +58,7 @@ impl Args {
             data: Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench-data"),
             only: Vec::new(),
             time_limit: DEFAULT_TIME_LIMIT,
+            lp_algorithm: LpAlgorithm::default(),
             one: None,
         };
         while let Some(flag) = raw.next() {
@@ -71,6 +74,7 @@ impl Args {
                         .filter(|t: &f64| t.is_finite() && *t > 0.0)
                         .ok_or(format!("--time-limit: not a positive number: {v}"))?;
                 }
+                "--lp-algorithm" => args.lp_algorithm = value()?.parse()?,
                 "--one" => args.one = Some(value()?),
                 // `cargo bench` appends `--bench`; other harness flags and
                 // filters mean nothing here.
@@ -193,7 +197,10 @@ fn run_parent(args: &Args) -> ExitCode {
         );
         rows.push(row);
     }
-    print!("{}", markdown_table(&rows, args.time_limit));
+    print!(
+        "{}",
+        markdown_table(&rows, args.time_limit, args.lp_algorithm.as_str())
+    );
     ExitCode::SUCCESS
 }
 
@@ -216,6 +223,8 @@ fn run_in_child(args: &Args, name: &str) -> Measurement {
         .arg(&args.data)
         .arg("--time-limit")
         .arg(args.time_limit.to_string())
+        .arg("--lp-algorithm")
+        .arg(args.lp_algorithm.as_str())
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output();
@@ -235,7 +244,7 @@ fn run_in_child(args: &Args, name: &str) -> Measurement {
     }
 }
 
-fn markdown_table(rows: &[Measurement], time_limit: f64) -> String {
+fn markdown_table(rows: &[Measurement], time_limit: f64, lp: &str) -> String {
     let mut out = String::from(
         "| instance | sites | lanes | variables | constraints | parse s | validate+graph s \
          | build s | solve s | extract s | non-solver share (%) of solve | status | objective \
@@ -264,7 +273,7 @@ fn markdown_table(rows: &[Measurement], time_limit: f64) -> String {
         ));
     }
     out.push_str(&format!(
-        "\nTime limit {time_limit} s per instance, {PERIODS} periods, seed {SEED}. \
+        "\nTime limit {time_limit} s per instance, {PERIODS} periods, seed {SEED}, LP algorithm {lp}. \
          Non-solver share: the part of the `solve` call's wall time not spent in \
          HiGHS (validation, model build, extraction). `~`: `solve` reported no solver \
          time (a plan without a solution); the call's wall time less the build.\n"
@@ -368,6 +377,7 @@ fn measure(args: &Args, name: &str) -> Result<Measurement, String> {
 
     let options = SolveOptions {
         time_limit_seconds: Some(args.time_limit),
+        lp_algorithm: args.lp_algorithm,
         ..Default::default()
     };
     let started = Instant::now();

@@ -212,3 +212,147 @@ fn reachable_pairs(net: &Network) -> HashSet<Pair> {
     }
     reachable
 }
+
+#[cfg(test)]
+impl Scope {
+    /// Every decision kept: the model exactly as MODEL.md writes it.
+    pub(crate) fn everything(net: &Network) -> Scope {
+        Scope {
+            operation_kept: vec![true; net.operations.len()],
+            lane_item_kept: net
+                .lanes
+                .iter()
+                .map(|e| vec![true; e.items.len()])
+                .collect(),
+        }
+    }
+
+    fn kept(&self) -> usize {
+        self.operation_kept.iter().filter(|&&k| k).count()
+            + self.lane_item_kept.iter().flatten().filter(|&&k| k).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planning::extract::extract_plan;
+    use crate::planning::formulation::{Mode, PlanModel};
+    use crate::planning::generate::{generate, GeneratorSpec};
+    use crate::planning::solve::{run_highs, Outcome, SolveOptions};
+    use serde_json::json;
+
+    fn optimum(net: &Network, scope: &Scope) -> f64 {
+        let model = PlanModel::build(net, scope, Mode::Exact);
+        let is_mip = model.map.integer_columns > 0;
+        let options = SolveOptions {
+            relative_gap: Some(0.0),
+            ..SolveOptions::default()
+        };
+        let run = run_highs(model, &options, is_mip, None).expect("HiGHS runs");
+        match run.outcome {
+            Outcome::Solved(values) => extract_plan(net, &run.model_map, &values, None)
+                .objective
+                .expect("objective"),
+            _ => panic!("no optimum"),
+        }
+    }
+
+    #[test]
+    fn leaving_out_what_cannot_matter_keeps_the_optimum() {
+        let mut pruned_somewhere = false;
+        for seed in 0..16u64 {
+            let mut doc = generate(&GeneratorSpec {
+                suppliers: 4 + (seed % 4) as usize,
+                periods: 4 + (seed % 3) as u32,
+                seed,
+                setups: seed % 2 == 0,
+                renovations: (seed % 2) as usize,
+                shares: seed % 3 == 0,
+                ..GeneratorSpec::default()
+            });
+            add_dead_ends(&mut doc);
+            let net = Network::resolve(&doc);
+            let (scope, full) = (Scope::of(&net), Scope::everything(&net));
+            pruned_somewhere |= scope.kept() < full.kept();
+            let (a, b) = (optimum(&net, &scope), optimum(&net, &full));
+            assert!(
+                (a - b).abs() <= 1e-6 * a.abs().max(1.0),
+                "seed {seed}: {a} vs {b}"
+            );
+        }
+        assert!(
+            pruned_somewhere,
+            "no generated chain had anything to leave out"
+        );
+    }
+
+    /// A scrapyard that every site can ship its products to, and a line that
+    /// needs an item nobody makes: what the scope should leave out.
+    fn add_dead_ends(doc: &mut crate::model::NetworkDoc) {
+        let leader = doc.sites[0].enterprise.clone();
+        let site = |id: &str| crate::model::Site {
+            id: id.into(),
+            enterprise: leader.clone(),
+            name: None,
+            region: None,
+        };
+        doc.sites.push(site("scrapyard"));
+        doc.items.push(crate::model::Item {
+            id: "unobtainium".into(),
+            name: None,
+            unit: None,
+        });
+        let made: Vec<(String, String)> = doc
+            .lines
+            .iter()
+            .flat_map(|l| {
+                l.operations
+                    .iter()
+                    .map(|o| (l.site.clone(), o.item.clone()))
+            })
+            .collect();
+        for (k, (from, item)) in made.into_iter().enumerate() {
+            doc.lanes.push(
+                serde_json::from_value(json!({
+                    "id": format!("scrap-{k}"), "from": from, "to": "scrapyard",
+                    "items": [item], "cost": 0
+                }))
+                .expect("lane"),
+            );
+        }
+        let first_item = doc.items[0].id.clone();
+        doc.lines.push(
+            serde_json::from_value(json!({
+                "id": "dreams", "site": doc.sites[0].id, "capacity": 100,
+                "operations": [{"item": first_item, "inputs": [{"item": "unobtainium", "qty": 1}]}]
+            }))
+            .expect("line"),
+        );
+    }
+
+    #[test]
+    fn unreachable_pairs_and_dead_ends_are_left_out() {
+        // "x" is never made anywhere, so the lane carrying it and the line
+        // consuming it go; "p" shipped to "dump" (no demand, nothing leaves,
+        // free stock at the source) goes too; "p" to the customer stays.
+        let doc: crate::model::NetworkDoc = serde_json::from_value(json!({
+            "horizon": {"periods": 2},
+            "items": [{"id": "p"}, {"id": "x"}, {"id": "q"}],
+            "enterprises": [{"id": "l", "role": "leader"}],
+            "sites": [{"id": "a", "enterprise": "l"}, {"id": "b", "enterprise": "l"},
+                      {"id": "dump", "enterprise": "l"}],
+            "lines": [{"id": "make-p", "site": "a", "capacity": 10, "operations": [{"item": "p"}]},
+                      {"id": "make-q", "site": "b", "capacity": 10,
+                       "operations": [{"item": "q", "inputs": [{"item": "x", "qty": 1}]}]}],
+            "lanes": [{"id": "ab", "from": "a", "to": "b", "items": ["p", "x"]},
+                      {"id": "a-dump", "from": "a", "to": "dump", "items": ["p"]}],
+            "demands": [{"id": "d", "site": "b", "item": "p", "period": 1, "qty": 3}]
+        }))
+        .expect("document");
+        let net = Network::resolve(&doc);
+        let scope = Scope::of(&net);
+        assert_eq!(scope.operation_kept, vec![true, false]);
+        assert_eq!(scope.lane_item_kept, vec![vec![true, false], vec![false]]);
+    }
+}

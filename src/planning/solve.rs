@@ -29,7 +29,8 @@ pub enum LpAlgorithm {
 }
 
 impl LpAlgorithm {
-    fn highs_name(self) -> &'static str {
+    /// The name HiGHS (and `FromStr`) use.
+    pub fn as_str(self) -> &'static str {
         match self {
             LpAlgorithm::Ipm => "ipm",
             LpAlgorithm::Simplex => "simplex",
@@ -292,7 +293,7 @@ pub(crate) fn run_highs(
         highs_model.set_option("threads", n as i32);
     }
     if !is_mip {
-        highs_model.set_option("solver", options.lp_algorithm.highs_name());
+        highs_model.set_option("solver", options.lp_algorithm.as_str());
     }
     let solved = highs_model
         .try_solve()
