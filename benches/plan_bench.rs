@@ -212,7 +212,7 @@ fn run_in_child(args: &Args, name: &str) -> Measurement {
         status,
         ..Measurement::default()
     };
-    let exe = match std::env::current_exe() {
+    let exe = match this_binary() {
         Ok(exe) => exe,
         Err(e) => return failed(format!("error: no executable path: {e}")),
     };
@@ -241,6 +241,18 @@ fn run_in_child(args: &Args, name: &str) -> Measurement {
         Some(Ok(m)) => m,
         Some(Err(e)) => failed(format!("error: unreadable result: {e}")),
         None => failed(format!("crashed ({})", output.status)),
+    }
+}
+
+/// The binary to re-execute. On Linux `/proc/self/exe` names the running
+/// file itself, so a `cargo bench` rebuilding the bench while a long run is
+/// going cannot swap (or delete) the code the children run.
+fn this_binary() -> std::io::Result<PathBuf> {
+    let proc_self = Path::new("/proc/self/exe");
+    if proc_self.exists() {
+        Ok(proc_self.to_path_buf())
+    } else {
+        std::env::current_exe()
     }
 }
 

@@ -694,21 +694,13 @@ impl<'c> Builder<'c> {
                 period: Some("week".into()),
                 start: None,
             },
-            items: Vec::new(),
-            enterprises: Vec::new(),
-            sites: Vec::new(),
-            lines: Vec::new(),
-            lanes: Vec::new(),
-            stocks: Vec::new(),
-            receipts: Vec::new(),
-            demands: Vec::new(),
-            renovations: Vec::new(),
             policy: Policy {
                 late_penalty: 2.0,
                 unmet_penalty: 0.0,
                 carbon_price: 0.0,
                 ..Policy::default()
             },
+            ..NetworkDoc::empty(self.periods as u32)
         };
         for s in 0..self.chain.stages.len() {
             self.add_stage(&mut doc, s);

@@ -124,6 +124,29 @@ pub struct NetworkDoc {
 }
 
 impl NetworkDoc {
+    /// A document of `periods` periods with nothing in it and the default
+    /// policy, for builders to fill.
+    pub fn empty(periods: u32) -> NetworkDoc {
+        NetworkDoc {
+            name: None,
+            horizon: Horizon {
+                periods,
+                period: None,
+                start: None,
+            },
+            items: Vec::new(),
+            enterprises: Vec::new(),
+            sites: Vec::new(),
+            lines: Vec::new(),
+            lanes: Vec::new(),
+            stocks: Vec::new(),
+            receipts: Vec::new(),
+            demands: Vec::new(),
+            renovations: Vec::new(),
+            policy: Policy::default(),
+        }
+    }
+
     /// The number of periods `T`.
     pub fn periods(&self) -> usize {
         self.horizon.periods as usize

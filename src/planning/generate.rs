@@ -124,20 +124,13 @@ impl Chain {
                     unit: None,
                 })
                 .collect(),
-            enterprises: Vec::new(),
-            sites: Vec::new(),
-            lines: Vec::new(),
-            lanes: Vec::new(),
-            stocks: Vec::new(),
-            receipts: Vec::new(),
-            demands: Vec::new(),
-            renovations: Vec::new(),
             policy: Policy {
                 late_penalty: 5.0,
                 unmet_penalty: 1000.0,
                 safety_penalty: 0.5,
                 ..Policy::default()
             },
+            ..NetworkDoc::empty(periods)
         };
         let mut chain = Chain {
             spec: spec.clone(),

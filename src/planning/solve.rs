@@ -171,6 +171,9 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
         Outcome::Unbounded => Plan::without_solution(PlanStatus::Unbounded),
         Outcome::NoSolution => Plan::without_solution(PlanStatus::NoSolution),
     };
+    if plan.stats.solve_seconds == 0.0 {
+        plan.stats.solve_seconds = solve_started.elapsed().as_secs_f64();
+    }
     plan.stats.variables = run.model_map.columns;
     plan.stats.integer_variables = run.model_map.integer_columns;
     plan.stats.constraints = run.model_map.rows;
