@@ -66,6 +66,17 @@ struct SolveArgs {
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = SolveFormat::Json)]
     format: SolveFormat,
+    /// A further HiGHS option, NAME=VALUE (repeatable), for tuning hard instances.
+    #[arg(long = "highs-option", value_name = "NAME=VALUE", value_parser = parse_highs_option)]
+    highs_options: Vec<(String, String)>,
+}
+
+/// `NAME=VALUE` of `--highs-option`.
+fn parse_highs_option(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got \"{text}\"")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -250,6 +261,7 @@ fn solve_doc(args: &SolveArgs) -> Result<(), Exit> {
         relative_gap: args.gap,
         threads: args.threads,
         lp_algorithm: args.lp_algorithm.into(),
+        highs_options: args.highs_options.clone(),
         progress: Some(progress.callback()),
         // HiGHS logs to stdout, where the plan goes; its log stays off here.
         ..SolveOptions::default()

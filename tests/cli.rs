@@ -306,13 +306,42 @@ fn infeasible_document_is_an_answer_not_a_failure() {
 fn bad_option_values_exit_1() {
     let dir = scratch();
     let doc = write_json(&dir, "tiny.json", &tiny());
-    for extra in [["--gap", "2"], ["--time-limit", "0"], ["--threads", "0"]] {
+    for extra in [
+        ["--gap", "2"],
+        ["--time-limit", "0"],
+        ["--threads", "0"],
+        ["--highs-option", "no_such_option=1"],
+    ] {
         let mut args = vec!["solve", arg(&doc)];
         args.extend(extra);
         let out = chainplan(&args);
         assert_eq!(code(&out), 1, "{extra:?}: {}", stderr(&out));
         assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
     }
+}
+
+#[test]
+fn highs_options_reach_the_solver() {
+    let dir = scratch();
+    let doc = write_json(&dir, "tiny.json", &tiny());
+    let plain = chainplan(&["solve", arg(&doc)]);
+    let tuned = chainplan(&[
+        "solve",
+        arg(&doc),
+        "--highs-option",
+        "presolve=off",
+        "--highs-option",
+        "primal_feasibility_tolerance=1e-8",
+    ]);
+    assert_eq!(code(&tuned), 0, "{}", stderr(&tuned));
+    let objective = |out: &Output| -> f64 {
+        serde_json::from_str::<Value>(&stdout(out)).unwrap()["objective"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!((objective(&plain) - objective(&tuned)).abs() < 1e-9);
+    let wrong_type = chainplan(&["solve", arg(&doc), "--highs-option", "presolve=maybe"]);
+    assert_eq!(code(&wrong_type), 1, "{}", stderr(&wrong_type));
 }
 
 #[test]

@@ -82,6 +82,9 @@ pub struct SolveOptions {
     pub lp_algorithm: LpAlgorithm,
     /// Let HiGHS write its own log to standard output.
     pub solver_log: bool,
+    /// Further HiGHS options by name, for experts tuning a hard instance
+    /// (`presolve=off`, `ipm_optimality_tolerance=1e-6`); applied last.
+    pub highs_options: Vec<(String, String)>,
     /// Called from a ticker thread about once a second while the solve runs.
     pub progress: Option<ProgressFn>,
 }
@@ -94,6 +97,7 @@ impl std::fmt::Debug for SolveOptions {
             .field("threads", &self.threads)
             .field("lp_algorithm", &self.lp_algorithm)
             .field("solver_log", &self.solver_log)
+            .field("highs_options", &self.highs_options)
             .finish_non_exhaustive()
     }
 }
@@ -298,6 +302,9 @@ pub(crate) fn run_highs(
     if !is_mip {
         highs_model.set_option("solver", options.lp_algorithm.as_str());
     }
+    for (name, value) in &options.highs_options {
+        set_highs_option(&mut highs_model, name, value)?;
+    }
     let solved = highs_model
         .try_solve()
         .map_err(|e| PlanError::Solver(format!("{e:?}")))?;
@@ -328,6 +335,27 @@ pub(crate) fn run_highs(
     Ok(Run {
         outcome,
         model_map: map,
+    })
+}
+
+/// Sets a HiGHS option from text: HiGHS options are typed, so the value is
+/// tried as a boolean, an integer, a number and finally as text.
+fn set_highs_option(model: &mut highs::Model, name: &str, value: &str) -> Result<(), PlanError> {
+    let as_bool = value.parse::<bool>().ok();
+    let accepted = as_bool.is_some_and(|v| model.try_set_option(name, v).is_ok())
+        || value
+            .parse::<i32>()
+            .is_ok_and(|v| model.try_set_option(name, v).is_ok())
+        || value
+            .parse::<f64>()
+            .is_ok_and(|v| model.try_set_option(name, v).is_ok())
+        || model.try_set_option(name, value).is_ok();
+    if accepted {
+        return Ok(());
+    }
+    Err(PlanError::Option {
+        field: "highs_option",
+        reason: format!("HiGHS does not accept {name}={value}"),
     })
 }
 
