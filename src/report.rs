@@ -6,7 +6,9 @@
 //! Pure formatting of a document and its plan into a `String`: no IO, no
 //! solver. Imports only the domain types (`crate::model`) and `std`.
 
-use crate::model::{Line, NetworkDoc, Operation, Plan, PlanStatus, ResourceKind, Role};
+use crate::model::{
+    AllocationKind, Line, NetworkDoc, Operation, Plan, PlanStatus, ResourceKind, Role,
+};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -240,17 +242,6 @@ fn suppliers(out: &mut String, doc: &NetworkDoc, plan: &Plan) {
                 .map(|o| ((l.id.as_str(), o.id_in(&l.id)), o))
         })
         .collect();
-    let line_site: HashMap<&str, &str> = doc
-        .lines
-        .iter()
-        .map(|l| (l.id.as_str(), l.site.as_str()))
-        .collect();
-    let lane_from: HashMap<&str, &str> = doc
-        .lanes
-        .iter()
-        .map(|l| (l.id.as_str(), l.from.as_str()))
-        .collect();
-
     for enterprise in suppliers {
         let sites: HashSet<&str> = doc
             .sites
@@ -258,26 +249,19 @@ fn suppliers(out: &mut String, doc: &NetworkDoc, plan: &Plan) {
             .filter(|s| s.enterprise == enterprise.id)
             .map(|s| s.id.as_str())
             .collect();
-        let made: f64 = plan
-            .production
+        // The plan's allocations already say what each supplier makes and ships.
+        let entries = plan
+            .allocations
             .iter()
-            .filter(|p| {
-                line_site
-                    .get(p.line.as_str())
-                    .is_some_and(|s| sites.contains(s))
-            })
-            .map(|p| p.qty)
-            .sum();
-        let shipped: f64 = plan
-            .shipments
-            .iter()
-            .filter(|s| {
-                lane_from
-                    .get(s.lane.as_str())
-                    .is_some_and(|f| sites.contains(f))
-            })
-            .map(|s| s.qty)
-            .sum();
+            .filter(|a| a.enterprise == enterprise.id)
+            .flat_map(|a| &a.entries);
+        let (mut made, mut shipped) = (0.0, 0.0);
+        for e in entries {
+            match e.kind {
+                AllocationKind::Make => made += e.qty,
+                AllocationKind::Ship => shipped += e.qty,
+            }
+        }
         let name = match &enterprise.name {
             Some(name) => format!("{} ({name})", enterprise.id),
             None => enterprise.id.clone(),
@@ -515,8 +499,8 @@ fn number(v: f64, decimals: usize) -> String {
 mod tests {
     use super::*;
     use crate::model::{
-        Bottleneck, Conflict, CostBreakdown, Production, RenovationSchedule, Service, Shipment,
-        SolveStats,
+        Allocation, AllocationEntry, Bottleneck, Conflict, CostBreakdown, Production,
+        RenovationSchedule, Service, Shipment, SolveStats,
     };
     use serde_json::json;
 
@@ -590,6 +574,22 @@ mod tests {
             period: 0,
             arrival: 0,
             qty: 36.0,
+        }];
+        let entry = |kind, resource: &str, destination: Option<&str>, qty| AllocationEntry {
+            kind,
+            site: "acme-1".into(),
+            item: "raw".into(),
+            period: 0,
+            qty,
+            resource: resource.into(),
+            destination: destination.map(Into::into),
+        };
+        plan.allocations = vec![Allocation {
+            enterprise: "acme".into(),
+            entries: vec![
+                entry(AllocationKind::Make, "cast", None, 40.0),
+                entry(AllocationKind::Ship, "acme-plant", Some("plant"), 36.0),
+            ],
         }];
         plan.renovations = vec![RenovationSchedule {
             id: "r-assembly".into(),
