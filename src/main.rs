@@ -6,6 +6,7 @@
 //! no planning logic lives here.
 
 use anyhow::Context;
+use chainplan::import::willems::read_willems;
 use chainplan::model::{parse_network, DocError, NetworkDoc, Problem};
 use chainplan::planning::generate::{generate, GeneratorSpec};
 use chainplan::planning::graph::ChainGraph;
@@ -36,6 +37,32 @@ enum Command {
     Graph(GraphArgs),
     /// Generate a synthetic, valid network document.
     Generate(GenerateArgs),
+    /// Turn a published benchmark instance into a network document.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// A Willems (2008) chain: `DIR/NN_SD.csv` and `DIR/NN_LL.csv`.
+    Willems(WillemsArgs),
+}
+
+#[derive(Debug, Args)]
+struct WillemsArgs {
+    /// The folder holding the chain's CSV files.
+    dir: PathBuf,
+    /// The chain number, as in its file names (`01` .. `38`).
+    nn: String,
+    /// Seed of the drawn capacities, stocks, costs and demands.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+    /// Weekly periods of the horizon.
+    #[arg(long, value_name = "T", default_value_t = 26)]
+    periods: u32,
+    /// Write the document here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -212,6 +239,7 @@ fn main() -> ExitCode {
         Command::Solve(args) => solve_doc(&args),
         Command::Graph(args) => graph(&args),
         Command::Generate(args) => generate_doc(&args),
+        Command::Import(ImportCommand::Willems(args)) => import_willems(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -305,12 +333,22 @@ fn generate_doc(args: &GenerateArgs) -> Result<(), Exit> {
         shares: args.shares,
         carbon: args.carbon,
     };
-    let doc: NetworkDoc = generate(&spec);
-    let json = serde_json::to_string_pretty(&doc)
+    write_document(&generate(&spec), args.out.as_deref())
+}
+
+fn import_willems(args: &WillemsArgs) -> Result<(), Exit> {
+    let doc = read_willems(&args.dir, &args.nn, args.seed, args.periods)
+        .map_err(|err| Exit::Invalid(vec![err.to_string()]))?;
+    write_document(&doc, args.out.as_deref())
+}
+
+/// Writes a document as pretty JSON to `out`, or to stdout without one.
+fn write_document(doc: &NetworkDoc, out: Option<&Path>) -> Result<(), Exit> {
+    let json = serde_json::to_string_pretty(doc)
         .context("serialising the document")
         .map_err(Exit::Internal)?;
     let json = format!("{json}\n");
-    match &args.out {
+    match out {
         Some(out) => write_file(out, &json),
         None => write_stdout(&json),
     }
