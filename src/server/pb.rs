@@ -1,0 +1,10 @@
+//! The generated protobuf and tonic code of package `chainplan.v1`. Nothing
+//! outside `src/server/` (and the tests' clients) touches these types: they
+//! stop at `convert.rs`.
+
+#![allow(missing_docs, clippy::all, clippy::pedantic)]
+
+tonic::include_proto!("chainplan.v1");
+
+/// The encoded file descriptor set, served by gRPC reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("chainplan_v1_descriptor");
