@@ -159,6 +159,38 @@ pub struct AllocationEntry {
     pub destination: Option<String>,
 }
 
+/// One allocation entry whose quantity differs between two versions of a
+/// supplier's allocation: the entry's key with its quantity before and after
+/// (0 before: the entry is new; 0 after: it is gone).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AllocationChange {
+    pub kind: AllocationKind,
+    pub site: String,
+    pub item: String,
+    pub period: u32,
+    pub resource: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+    pub qty_before: f64,
+    pub qty_after: f64,
+}
+
+/// How a re-plan was held to the plan it replaces: the frozen fence and the
+/// stability penalty, and what the plan changed against it. The penalty is
+/// part of what the solver minimised but not of `objective`, which stays the
+/// objective of MODEL.md section 4.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stability {
+    /// Periods before this one kept their quantities from the base plan.
+    pub freeze_until: u32,
+    /// Penalty per unit of production or shipment changed.
+    pub penalty: f64,
+    /// Units changed against the base plan, summed over production and shipments.
+    pub units_changed: f64,
+    /// `penalty * units_changed`.
+    pub cost: f64,
+}
+
 /// Everything one supplier enterprise must make and ship.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Allocation {
@@ -225,6 +257,9 @@ pub struct Plan {
     pub conflicts: Vec<Conflict>,
     #[serde(default)]
     pub stats: SolveStats,
+    /// Set on a re-plan against a base plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stability: Option<Stability>,
 }
 
 impl Plan {
@@ -247,6 +282,7 @@ impl Plan {
             bottlenecks: Vec::new(),
             conflicts: Vec::new(),
             stats: SolveStats::default(),
+            stability: None,
         }
     }
 }
