@@ -2,10 +2,11 @@
 #
 #   make deps     install what HiGHS needs to build from source (and redis-server)
 #   make build    release build
-#   make run      solve the demo chain examples/data/gearbox.json, print a summary
+#   make run      start the gRPC server with the demo chain examples/data/gearbox.json loaded
 #   make test     fmt check, clippy, cargo test (with a local Redis for the store tests)
 #   make bench    benchmark on ../shared/bench-data
 #   make agreement  compare optima with ../shared/tools/oracle.py
+#   make proto-lint  buf lint of proto/ (buf from npm, kept under target/)
 #   make fmt | lint | clean
 #
 # good_lp's `highs` feature builds HiGHS from source (cmake + a C++ compiler) and
@@ -46,7 +47,7 @@ REDIS_STOP = \
 	  rm -f $(REDIS_PIDFILE); \
 	fi
 
-.PHONY: all deps build run test bench agreement fmt lint clean redis redis-stop
+.PHONY: all deps build run test bench agreement fmt lint proto-lint clean redis redis-stop
 
 all: build
 
@@ -93,12 +94,17 @@ build: deps
 
 ## run: solve the demo chain and print the plan summary.
 run: build
-	$(BIN) solve $(DEMO) --format summary
+	@echo "chainplan: the demo chain is network \"demo\"; try, from another shell:"
+	@echo "  cargo run --release --example erp_client"
+	@echo "  cargo run --release --example supplier_client -- gearworks"
+	@echo "  grpcurl -plaintext 127.0.0.1:50051 list"
+	@echo "  ./target/release/chainplan solve $(DEMO) --format summary   # the same plan offline"
+	$(BIN) serve --load $(DEMO) --network-id demo
 
 ## test: formatting, lints and tests; stops the Redis it started even on failure.
 ## Everything uses the release profile: HiGHS (built from source by a build
 ## script) is then compiled once, optimised, and shared with `make run`.
-test: deps redis
+test: deps redis proto-lint
 	@status=0; \
 	{ $(CARGO) fmt --all -- --check \
 	  && $(CARGO) clippy --release --all-targets -- -D warnings \
@@ -119,7 +125,21 @@ agreement: build
 fmt:
 	$(CARGO) fmt --all
 
-lint:
+# buf (from npm) lints proto/ with the STANDARD rules; kept under target/.
+BUF_VERSION := 1.75.0
+BUF         := $(CURDIR)/target/buf/node_modules/.bin/buf
+
+$(BUF):
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq npm; \
+	  else echo "proto-lint: npm not found; run: sudo apt-get install -y npm" >&2; exit 1; fi; }
+	npm install --silent --no-audit --no-fund --prefix $(CURDIR)/target/buf @bufbuild/buf@$(BUF_VERSION)
+
+proto-lint: $(BUF)
+	cd proto && $(BUF) lint && $(BUF) build
+
+lint: proto-lint
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 

@@ -9,3 +9,5 @@ pub mod model;
 pub mod planning;
 pub mod report;
 pub mod server;
+
+pub mod store;

@@ -5,6 +5,8 @@
 //! exit codes (see [`Exit`]). Everything it does is a call into the library;
 //! no planning logic lives here.
 
+mod serve;
+
 use anyhow::Context;
 use chainplan::import::willems::read_willems;
 use chainplan::model::{parse_network, DocError, NetworkDoc, Problem};
@@ -40,6 +42,8 @@ enum Command {
     /// Turn a published benchmark instance into a network document.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Serve the gRPC API (ERP, planners, suppliers).
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -224,7 +228,8 @@ impl From<PlanError> for Exit {
         match e {
             PlanError::Document(doc) => doc.into(),
             PlanError::Option { .. } => Exit::Invalid(vec![e.to_string()]),
-            PlanError::Solver(_) => Exit::Internal(e.into()),
+            // The CLI sets no cancel flag, so `Cancelled` cannot happen here.
+            PlanError::Solver(_) | PlanError::Cancelled => Exit::Internal(e.into()),
         }
     }
 }
@@ -233,13 +238,19 @@ fn main() -> ExitCode {
     // Parsed before tracing is set up: clap prints help and usage errors itself
     // and exits 0 for --help/--version, 2 for a usage error.
     let cli = Cli::parse();
-    init_tracing();
+    // The server reports what it does; the one-shot commands stay quiet.
+    init_tracing(if matches!(cli.command, Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    });
     let result = match cli.command {
         Command::Validate(args) => validate(&args),
         Command::Solve(args) => solve_doc(&args),
         Command::Graph(args) => graph(&args),
         Command::Generate(args) => generate_doc(&args),
         Command::Import(ImportCommand::Willems(args)) => import_willems(&args),
+        Command::Serve(args) => serve::serve(&args).map_err(Exit::Internal),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -248,9 +259,9 @@ fn main() -> ExitCode {
 }
 
 /// Logs go to stderr so they never mix with a plan or document on stdout.
-fn init_tracing() {
+fn init_tracing(default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(|| {
@@ -413,7 +424,13 @@ impl ProgressLine {
                 return;
             }
             *last = Some(p.elapsed_seconds);
-            let text = format!("solving: phase {}, {:.0} s", p.phase, p.elapsed_seconds);
+            let mut text = format!("solving: phase {}, {:.0} s", p.phase, p.elapsed_seconds);
+            if let Some(best) = p.best_objective {
+                text.push_str(&format!(", best {best:.2}"));
+            }
+            if let Some(gap) = p.gap {
+                text.push_str(&format!(", gap {:.2}%", 100.0 * gap));
+            }
             let mut err = std::io::stderr().lock();
             // Progress is a courtesy: a closed stderr must not stop the solve.
             let _ = if terminal {

@@ -3,6 +3,7 @@
 //! No IO, no solver, no async: everything here is pure data and checks.
 
 pub mod doc;
+pub mod edit;
 pub mod parse;
 pub mod plan;
 pub mod problem;

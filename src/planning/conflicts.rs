@@ -1,6 +1,7 @@
 //! Naming what makes a document infeasible: re-solve with slack on every
 //! constraint that can conflict (carbon cap, minimum shares, mandatory
-//! renovations, budget, concurrency, stock maxima), minimising total slack,
+//! renovations, budget, concurrency, stock maxima, and a re-plan's frozen
+//! production and shipments), minimising total slack,
 //! and report the constraints that had to take some. Minimising slack blames
 //! one side of a conflict; forbidding slack on each blamed constraint in turn
 //! reveals the constraints it conflicts with.
@@ -57,7 +58,8 @@ fn relaxed(
     deadline: &Deadline,
     forbidden: &[String],
 ) -> Result<Option<Vec<Conflict>>, PlanError> {
-    let model = PlanModel::build(net, scope, Mode::Elastic(forbidden));
+    let baseline = options.baseline.as_ref();
+    let model = PlanModel::build_with(net, scope, Mode::Elastic(forbidden), baseline);
     let is_mip = model.map.integer_columns > 0;
     let run = run_highs(model, options, is_mip, deadline.remaining())?;
     let Outcome::Solved(values) = run.outcome else {
@@ -70,7 +72,8 @@ fn relaxed(
             continue;
         }
         // Per-period relaxations of one field are merged into one conflict.
-        let part = format!("{} (short by {})", r.what, round6(slack));
+        let side = if r.excess { "over" } else { "short" };
+        let part = format!("{} ({side} by {})", r.what, round6(slack));
         match conflicts.iter_mut().find(|c| c.path == r.path) {
             Some(c) => {
                 c.reason.push_str("; ");

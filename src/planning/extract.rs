@@ -1,7 +1,8 @@
 //! Reading a HiGHS solution back into a `Plan`: quantities by document id,
 //! the eight cost terms recomputed from the quantities (so they sum to the
 //! objective by construction), service, renovation dates, each supplier's
-//! allocation, and bottlenecks from the capacity rows' duals.
+//! allocation, bottlenecks from the capacity rows' duals, and for a re-plan
+//! how far the plan moved from its base plan.
 
 use super::formulation::{ModelMap, EPS};
 use super::network::Network;
@@ -200,9 +201,16 @@ pub(crate) fn extract_plan(
     if let Some(duals) = duals {
         plan.bottlenecks = bottlenecks(net, map, duals);
     }
+    // The objective is MODEL.md section 4, recomputed from the quantities, on
+    // a re-plan too. The bound and gap are HiGHS' own and so refer to what it
+    // minimised: on a re-plan, the objective plus the stability penalty.
     plan.objective = Some(cost.total());
     plan.bound = Some(values.bound);
     plan.gap = Some(values.gap);
+    plan.stability = map
+        .fence
+        .as_ref()
+        .map(|f| f.stability(&map.making, &map.flow, &v));
     plan.cost = cost;
     plan.emissions = emissions;
     plan.service = service;

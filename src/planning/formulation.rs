@@ -9,9 +9,14 @@
 //! fixed continuous columns (the LP whose duals price a MILP's capacities), and
 //! `Mode::Elastic` adds penalised slack to every constraint that can make a
 //! document infeasible, minimising only that slack, to name the conflicts.
+//!
+//! A re-plan (`PlanModel::build_with` and a baseline) adds the frozen fence
+//! and the stability penalty of `fence` on top, in every mode.
 
+use super::fence::{keep_everything, Fence};
 use super::lot_sizing::{lot_sizing_columns, LotSizing};
 use super::network::{Network, Pair};
+use super::replan::Baseline;
 use super::scope::Scope;
 use good_lp::solvers::highs::{highs, HighsProblem};
 use good_lp::{variable, Constraint, Expression, ProblemVariables, SolverModel, Variable};
@@ -67,6 +72,9 @@ pub(crate) struct Relaxation {
     pub path: String,
     pub what: String,
     pub col: Col,
+    /// The slack lets the quantity exceed what is asked (a frozen quantity
+    /// made or shipped in excess), rather than fall short of it.
+    pub excess: bool,
 }
 
 /// The built model: the HiGHS problem and the map to read it back.
@@ -101,6 +109,8 @@ pub(crate) struct ModelMap {
     /// Lane capacity rows: (lane, period, row).
     pub lane_rows: Vec<(usize, usize, usize)>,
     pub relaxations: Vec<Relaxation>,
+    /// The baseline of a re-plan, to measure the plan's stability against.
+    pub fence: Option<Fence>,
 }
 
 /// Values below this are solver noise.
@@ -155,7 +165,28 @@ impl Columns<'_> {
         Col { var, col }
     }
 
-    fn slack(&mut self, allowed: bool) -> Col {
+    /// Adds `cost` per unit of an existing column to the objective (not in
+    /// elastic mode, which minimises slack only).
+    pub(crate) fn add_cost(&mut self, col: &Col, cost: f64) {
+        if cost != 0.0 && !self.is_elastic() {
+            self.objective.add_mul(cost, col.var);
+        }
+    }
+
+    pub(crate) fn is_elastic(&self) -> bool {
+        matches!(self.mode, Mode::Elastic(_))
+    }
+
+    /// Whether an elastic re-solve may relax the constraint at `path`.
+    pub(crate) fn may_relax(&self, path: &str) -> bool {
+        match self.mode {
+            Mode::Elastic(forbidden) => !forbidden.iter().any(|p| p == path),
+            _ => false,
+        }
+    }
+
+    /// A slack column priced 1 (held at 0 unless `allowed`).
+    pub(crate) fn slack(&mut self, allowed: bool) -> Col {
         let upper = if allowed { f64::INFINITY } else { 0.0 };
         let var = self.vars.add(variable().min(0.0).max(upper));
         let col = self.count;
@@ -187,8 +218,28 @@ pub(crate) fn sum_of<'c>(cols: impl IntoIterator<Item = (f64, &'c Col)>) -> Expr
 }
 
 impl PlanModel {
-    /// Builds the model of `net` restricted to `scope`.
+    /// Builds the model of `net` restricted to `scope`, with no baseline.
+    #[cfg(test)]
     pub fn build(net: &Network, scope: &Scope, mode: Mode) -> PlanModel {
+        PlanModel::build_with(net, scope, mode, None)
+    }
+
+    /// Builds the model of `net` restricted to `scope`; with a baseline, the
+    /// re-plan against it, which keeps every decision whatever the scope.
+    pub fn build_with(
+        net: &Network,
+        scope: &Scope,
+        mode: Mode,
+        baseline: Option<&Baseline>,
+    ) -> PlanModel {
+        let fence = baseline.map(|b| Fence::resolve(net, b));
+        let everything;
+        let scope = if fence.is_some() {
+            everything = keep_everything(net);
+            &everything
+        } else {
+            scope
+        };
         let t_count = net.periods;
         let policy = &net.doc.policy;
         let price = policy.carbon_price;
@@ -350,16 +401,26 @@ impl PlanModel {
             lots,
         };
         // Slack columns must exist before the problem is created.
-        let slack_plan = if elastic {
+        let mut slack_plan = if elastic {
             model.plan_slack(&mut cols)
         } else {
             Vec::new()
         };
+        let mut fence_parts = fence
+            .as_ref()
+            .map(|f| f.columns(net, &model.making, &model.flow, &mut cols));
+        if let Some(parts) = &mut fence_parts {
+            slack_plan.append(&mut parts.relaxations);
+        }
         let columns = cols.count;
         let integer_columns = cols.integers;
         let problem = cols.vars.minimise(cols.objective).using(highs);
         let mut rows = Rows { problem, count: 0 };
         let (line_rows, lane_rows) = model.add_constraints(&mut rows);
+        // Last, so that the rows before keep their numbers in every mode.
+        if let Some(parts) = fence_parts {
+            parts.add_rows(&mut rows);
+        }
         let row_count = rows.count;
         let map = ModelMap {
             columns,
@@ -377,6 +438,7 @@ impl PlanModel {
             line_rows,
             lane_rows,
             relaxations: slack_plan,
+            fence,
         };
         PlanModel {
             problem: rows.problem,
@@ -485,7 +547,12 @@ impl ModelRows<'_, '_> {
             .map(|(key, path, what)| {
                 let col = cols.slack(!forbidden.contains(&path));
                 self.slack_cols.insert(key, col);
-                Relaxation { path, what, col }
+                Relaxation {
+                    path,
+                    what,
+                    col,
+                    excess: false,
+                }
             })
             .collect()
     }

@@ -5,14 +5,18 @@
 
 mod conflicts;
 mod extract;
+mod fence;
 mod formulation;
 pub mod generate;
 pub mod graph;
+mod interrupt;
 mod lot_sizing;
 mod network;
+pub mod replan;
 mod scope;
 mod solve;
 
+pub use replan::{affected_demands, diff_allocations, validate_baseline, Baseline};
 pub use solve::{
     solve, LpAlgorithm, PlanError, Progress, ProgressFn, SolveOptions, DEFAULT_RELATIVE_GAP,
 };

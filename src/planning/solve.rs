@@ -6,7 +6,9 @@
 use super::conflicts::find_conflicts;
 use super::extract::{extract_plan, integer_values, SolvedValues};
 use super::formulation::{Mode, ModelMap, PlanModel};
+use super::interrupt::{run_watched, MipProgress};
 use super::network::Network;
+use super::replan::{check_baseline, Baseline};
 use super::scope::Scope;
 use crate::model::{validate, DocError, NetworkDoc, Plan, PlanStatus};
 use highs::{HighsModelStatus, HighsSolutionStatus};
@@ -54,11 +56,24 @@ impl std::str::FromStr for LpAlgorithm {
 }
 
 /// What a running solve reports, about once a second.
+///
+/// The three solver figures come from HiGHS' MIP search and stay `None` for
+/// a linear program (HiGHS' LP callbacks report only iteration counts). Once
+/// known they keep their last value through the later phases; the objective
+/// is minimised, so `bound <= best_objective` (within HiGHS' tolerances).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
     /// `build`, `solve`, `duals`, `conflicts` or `extract`.
     pub phase: &'static str,
+    /// Seconds since the solve started (after validation).
     pub elapsed_seconds: f64,
+    /// The objective of the best plan found so far.
+    pub best_objective: Option<f64>,
+    /// The best proven lower bound on the objective.
+    pub bound: Option<f64>,
+    /// Relative gap `(best_objective - bound) / |best_objective|`, as a
+    /// fraction; `None` until there is a best objective.
+    pub gap: Option<f64>,
 }
 
 /// A progress callback shared with the ticker thread.
@@ -87,6 +102,21 @@ pub struct SolveOptions {
     pub highs_options: Vec<(String, String)>,
     /// Called from a ticker thread about once a second while the solve runs.
     pub progress: Option<ProgressFn>,
+    /// Set the flag to `true` (from any thread; `Relaxed` is enough) to stop
+    /// the solve; it is never reset. It is checked before the solve starts,
+    /// before each HiGHS run, between phases, and by HiGHS itself at its next
+    /// simplex, IPM or MIP interrupt check (not inside presolve, crossover or
+    /// a sub-MIP, so a stop can take a moment on a large model).
+    ///
+    /// A cancelled solve returns the best plan HiGHS has (for a MILP, its
+    /// incumbent) with status `feasible` and without capacity prices; with
+    /// no plan in hand it returns [`PlanError::Cancelled`]. If HiGHS had
+    /// already finished, an optimal plan stays `optimal` but loses its
+    /// prices, and an infeasible document gives `Cancelled` rather than a
+    /// plan without its conflicts.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Re-plan against this base plan: frozen fence and stability penalty.
+    pub baseline: Option<Baseline>,
 }
 
 impl std::fmt::Debug for SolveOptions {
@@ -98,6 +128,11 @@ impl std::fmt::Debug for SolveOptions {
             .field("lp_algorithm", &self.lp_algorithm)
             .field("solver_log", &self.solver_log)
             .field("highs_options", &self.highs_options)
+            .field(
+                "cancel",
+                &self.cancel.as_ref().map(|c| c.load(Ordering::Relaxed)),
+            )
+            .field("baseline", &self.baseline)
             .finish_non_exhaustive()
     }
 }
@@ -114,6 +149,11 @@ pub enum PlanError {
     /// HiGHS failed for a reason other than the model's status.
     #[error("solver failed: {0}")]
     Solver(String),
+    /// [`SolveOptions::cancel`] was set before the solve had a plan to give:
+    /// before it started, before HiGHS found any solution, or before the
+    /// conflicts of an infeasible document were named.
+    #[error("the solve was cancelled")]
+    Cancelled,
 }
 
 /// Solves a network document to a plan (MODEL.md section 5).
@@ -123,13 +163,16 @@ pub enum PlanError {
 ///
 /// # Errors
 /// `Document` for an invalid document, `Option` for a bad option, `Solver`
-/// when HiGHS itself fails.
+/// when HiGHS itself fails, `Cancelled` when [`SolveOptions::cancel`] stops
+/// the solve before it has a plan.
 pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError> {
+    check_cancel(options)?;
     check_options(options)?;
     let report = validate(doc);
     if !report.is_valid() {
         return Err(DocError::Invalid(report.errors).into());
     }
+    check_baseline(doc, options.baseline.as_ref())?;
     let started = Instant::now();
     let deadline = Deadline::after(options.time_limit_seconds);
     let ticker = Ticker::start(options.progress.clone(), started);
@@ -137,18 +180,21 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
     ticker.phase("build");
     let net = Network::resolve(doc);
     let scope = Scope::of(&net);
-    let model = PlanModel::build(&net, &scope, Mode::Exact);
+    let model = PlanModel::build_with(&net, &scope, Mode::Exact, options.baseline.as_ref());
     let build_seconds = started.elapsed().as_secs_f64();
 
     ticker.phase("solve");
     let solve_started = Instant::now();
     let is_mip = model.map.integer_columns > 0;
-    let run = run_highs(model, options, is_mip, deadline.remaining())?;
+    let run = run_highs_reporting(model, options, is_mip, deadline.remaining(), ticker.mip())?;
     let mut plan = match run.outcome {
         Outcome::Solved(values) => {
             ticker.phase("duals");
             let duals = if is_mip {
                 price_fixed_integers(&net, &scope, &run.model_map, &values, options, &deadline)?
+            } else if !values.proven && is_cancelled(options) {
+                // The duals of an LP stopped mid-way price nothing.
+                None
             } else {
                 Some(values.row_duals.clone())
             };
@@ -166,9 +212,13 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
             plan
         }
         Outcome::Infeasible => {
+            // An infeasible plan promises conflicts; a cancelled search for
+            // them (before or during) has none to name, so it is no plan.
+            check_cancel(options)?;
             ticker.phase("conflicts");
             let mut plan = Plan::without_solution(PlanStatus::Infeasible);
             plan.conflicts = find_conflicts(&net, &scope, options, &deadline)?;
+            check_cancel(options)?;
             plan.stats.solve_seconds = solve_started.elapsed().as_secs_f64();
             plan
         }
@@ -187,7 +237,8 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
 
 /// A MILP's capacity prices: the duals of the LP with its setups and
 /// renovation starts fixed at their solved values. `None` when the time
-/// limit leaves no room for that LP.
+/// limit leaves no room for that LP, or the solve is cancelled: the MILP's
+/// plan is worth returning without its prices.
 fn price_fixed_integers(
     net: &Network,
     scope: &Scope,
@@ -196,17 +247,24 @@ fn price_fixed_integers(
     options: &SolveOptions,
     deadline: &Deadline,
 ) -> Result<Option<Vec<f64>>, PlanError> {
-    if deadline.expired() {
+    if deadline.expired() || is_cancelled(options) {
         return Ok(None);
     }
     let fixed = integer_values(map, &values.columns);
-    let lp = PlanModel::build(net, scope, Mode::FixedIntegers(&fixed));
-    Ok(
-        match run_highs(lp, options, false, deadline.remaining())?.outcome {
-            Outcome::Solved(lp_values) => Some(lp_values.row_duals),
-            _ => None,
-        },
-    )
+    let lp = PlanModel::build_with(
+        net,
+        scope,
+        Mode::FixedIntegers(&fixed),
+        options.baseline.as_ref(),
+    );
+    match run_highs(lp, options, false, deadline.remaining()) {
+        Ok(Run {
+            outcome: Outcome::Solved(lp_values),
+            ..
+        }) => Ok(Some(lp_values.row_duals)),
+        Ok(_) | Err(PlanError::Cancelled) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The end of a solve's time limit, shared by every HiGHS run of the solve.
@@ -230,6 +288,22 @@ impl Deadline {
     pub fn expired(&self) -> bool {
         self.0.is_some_and(|end| Instant::now() >= end)
     }
+}
+
+/// Whether the caller has asked the solve to stop.
+fn is_cancelled(options: &SolveOptions) -> bool {
+    options
+        .cancel
+        .as_ref()
+        .is_some_and(|c| c.load(Ordering::Relaxed))
+}
+
+/// `Err(Cancelled)` once the caller has asked the solve to stop.
+fn check_cancel(options: &SolveOptions) -> Result<(), PlanError> {
+    if is_cancelled(options) {
+        return Err(PlanError::Cancelled);
+    }
+    Ok(())
 }
 
 fn check_options(options: &SolveOptions) -> Result<(), PlanError> {
@@ -272,13 +346,31 @@ pub(crate) struct Run {
     pub model_map: ModelMap,
 }
 
-/// Runs HiGHS on a built model.
+/// Runs HiGHS on a built model; [`SolveOptions::cancel`] can stop it.
+///
+/// # Errors
+/// `Cancelled` when the solve is cancelled before the run or before HiGHS
+/// has a solution; `Solver` when HiGHS fails.
 pub(crate) fn run_highs(
     model: PlanModel,
     options: &SolveOptions,
     is_mip: bool,
     time_limit: Option<f64>,
 ) -> Result<Run, PlanError> {
+    run_highs_reporting(model, options, is_mip, time_limit, None)
+}
+
+/// [`run_highs`], copying the MIP search's incumbent, bound and gap into
+/// `mip` as HiGHS reports them. Only the main solve reports: the priced LP
+/// and the elastic conflict models would show numbers of other problems.
+fn run_highs_reporting(
+    model: PlanModel,
+    options: &SolveOptions,
+    is_mip: bool,
+    time_limit: Option<f64>,
+    mip: Option<&Arc<MipProgress>>,
+) -> Result<Run, PlanError> {
+    check_cancel(options)?;
     let PlanModel { problem, map } = model;
     let mut highs_model = problem
         .try_into_inner()
@@ -305,9 +397,7 @@ pub(crate) fn run_highs(
     for (name, value) in &options.highs_options {
         set_highs_option(&mut highs_model, name, value)?;
     }
-    let solved = highs_model
-        .try_solve()
-        .map_err(|e| PlanError::Solver(format!("{e:?}")))?;
+    let solved = run_watched(highs_model, options.cancel.as_ref(), mip.filter(|_| is_mip))?;
     let has_solution = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
     let outcome = match solved.status() {
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
@@ -317,6 +407,8 @@ pub(crate) fn run_highs(
         HighsModelStatus::Optimal | HighsModelStatus::ModelEmpty => {
             Outcome::Solved(SolvedValues::read(&solved, is_mip, true))
         }
+        // Only the cancel callback interrupts HiGHS.
+        HighsModelStatus::ReachedInterrupt if !has_solution => return Err(PlanError::Cancelled),
         HighsModelStatus::ReachedTimeLimit
         | HighsModelStatus::ReachedIterationLimit
         | HighsModelStatus::ReachedSolutionLimit
@@ -363,6 +455,9 @@ fn set_highs_option(model: &mut highs::Model, name: &str, value: &str) -> Result
 /// long solver call still shows signs of life.
 struct Ticker {
     phase: Arc<std::sync::Mutex<&'static str>>,
+    /// Where HiGHS' MIP callbacks leave the incumbent and bound; only when
+    /// someone listens, so an unwatched solve installs no progress callback.
+    mip: Option<Arc<MipProgress>>,
     stop: Arc<AtomicBool>,
     handle: Option<std::thread::JoinHandle<()>>,
 }
@@ -370,18 +465,28 @@ struct Ticker {
 impl Ticker {
     fn start(progress: Option<ProgressFn>, started: Instant) -> Ticker {
         let phase = Arc::new(std::sync::Mutex::new("build"));
+        let mip = progress.as_ref().map(|_| Arc::new(MipProgress::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let handle = progress.map(|report| {
-            let (phase, stop) = (phase.clone(), stop.clone());
+            let (phase, mip, stop) = (phase.clone(), mip.clone(), stop.clone());
             std::thread::spawn(move || {
+                // Whole seconds already reported: polling every 200 ms and
+                // reporting on each new second never skips one.
+                let mut reported = 0;
                 while !stop.load(Ordering::Relaxed) {
                     std::thread::sleep(Duration::from_millis(200));
                     let elapsed = started.elapsed().as_secs_f64();
-                    if elapsed.fract() < 0.2 {
+                    let second = elapsed as u64;
+                    if second > reported {
+                        reported = second;
                         let phase = *phase.lock().unwrap_or_else(|e| e.into_inner());
+                        let mip = mip.as_ref().map(|m| m.snapshot()).unwrap_or_default();
                         report(&Progress {
                             phase,
                             elapsed_seconds: elapsed,
+                            best_objective: mip.best_objective,
+                            bound: mip.bound,
+                            gap: mip.gap,
                         });
                     }
                 }
@@ -389,9 +494,15 @@ impl Ticker {
         });
         Ticker {
             phase,
+            mip,
             stop,
             handle,
         }
+    }
+
+    /// The MIP progress for the main solve to fill, if anyone listens.
+    fn mip(&self) -> Option<&Arc<MipProgress>> {
+        self.mip.as_ref()
     }
 
     fn phase(&self, name: &'static str) {

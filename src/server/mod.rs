@@ -1,4 +1,174 @@
 //! The gRPC transport: tonic services over the store and the planning core.
-//! Proto types stop at `convert.rs`; `status.rs` alone picks gRPC codes.
+//! Proto types stop at `convert.rs` and `records.rs`; `status.rs` alone picks
+//! gRPC codes. [`run`] serves until its shutdown future resolves, as in
+//! mini-redis, so tests can start a server on port 0 and stop it.
 
+pub mod auth;
+pub mod convert;
+pub mod jobs;
+pub mod network;
 pub mod pb;
+pub mod planning;
+pub mod publish;
+pub mod records;
+pub mod replan;
+pub mod state;
+pub mod status;
+pub mod supplier;
+
+use crate::server::auth::{Authenticator, Tokens};
+use crate::server::jobs::SolvePool;
+use crate::server::network::NetworkApi;
+use crate::server::pb::network_service_server::NetworkServiceServer;
+use crate::server::pb::planning_service_server::PlanningServiceServer;
+use crate::server::pb::supplier_service_server::SupplierServiceServer;
+use crate::server::planning::PlanningApi;
+use crate::server::state::{AppState, SolveLimits};
+use crate::server::supplier::SupplierApi;
+use crate::store::Store;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Identity, Server, ServerTlsConfig};
+
+/// The largest request accepted, in bytes: a network document of the size
+/// the planning core accepts, in protobuf.
+pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
+
+/// How the server runs.
+#[derive(Clone)]
+pub struct ServerConfig {
+    pub store: Arc<dyn Store>,
+    /// Bearer tokens; `None` runs open, which `run` allows on loopback only.
+    pub tokens: Option<Tokens>,
+    /// Certificate and key (PEM) for TLS.
+    pub tls: Option<(Vec<u8>, Vec<u8>)>,
+    /// Concurrent solves.
+    pub solve_workers: usize,
+    /// Solves that may wait for a worker before RESOURCE_EXHAUSTED.
+    pub solve_queue: usize,
+    pub limits: SolveLimits,
+}
+
+impl ServerConfig {
+    /// An open server on the given store with one solver per core.
+    pub fn new(store: Arc<dyn Store>) -> ServerConfig {
+        ServerConfig {
+            store,
+            tokens: None,
+            tls: None,
+            solve_workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            solve_queue: 16,
+            limits: SolveLimits::default(),
+        }
+    }
+}
+
+/// Why the server could not run.
+#[derive(Debug, Error)]
+pub enum ServeError {
+    #[error("without an auth file the server runs open and listens on loopback only; {0} is not loopback (give --auth-file)")]
+    OpenOnPublicAddress(SocketAddr),
+    #[error("listener: {0}")]
+    Listener(#[from] std::io::Error),
+    #[error("transport: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Serves the chainplan API on `listener` until `shutdown` resolves; then
+/// stops accepting, cancels running solves, ends open streams with
+/// UNAVAILABLE and returns once in-flight calls are done.
+///
+/// # Errors
+/// An open server on a non-loopback address, or a transport failure.
+pub async fn run(
+    config: ServerConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let addr = listener.local_addr()?;
+    if config.tokens.is_none() {
+        if !addr.ip().is_loopback() {
+            return Err(ServeError::OpenOnPublicAddress(addr));
+        }
+        tracing::warn!(%addr, "no auth file: the server is open to every caller on loopback");
+    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let pool = SolvePool::new(config.solve_workers, config.solve_queue);
+    let state = AppState {
+        store: config.store.clone(),
+        pool: pool.clone(),
+        limits: config.limits,
+        shutdown: stop_rx,
+    };
+    let auth = Authenticator::new(config.tokens.clone());
+
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<NetworkServiceServer<NetworkApi>>()
+        .await;
+    health_reporter
+        .set_serving::<PlanningServiceServer<PlanningApi>>()
+        .await;
+    health_reporter
+        .set_serving::<SupplierServiceServer<SupplierApi>>()
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+
+    let intercept = |auth: Authenticator| move |req| auth.intercept(req);
+    let network = InterceptedService::new(
+        NetworkServiceServer::new(NetworkApi {
+            state: state.clone(),
+        })
+        .max_decoding_message_size(MAX_REQUEST_BYTES),
+        intercept(auth.clone()),
+    );
+    let planning = InterceptedService::new(
+        PlanningServiceServer::new(PlanningApi {
+            state: state.clone(),
+        })
+        .max_decoding_message_size(MAX_REQUEST_BYTES)
+        .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
+        intercept(auth.clone()),
+    );
+    let supplier = InterceptedService::new(
+        SupplierServiceServer::new(SupplierApi {
+            state: state.clone(),
+        }),
+        intercept(auth),
+    );
+
+    let mut builder = Server::builder();
+    if let Some((cert, key)) = &config.tls {
+        builder =
+            builder.tls_config(ServerTlsConfig::new().identity(Identity::from_pem(cert, key)))?;
+    }
+    let shutdown = async move {
+        shutdown.await;
+        tracing::info!("shutting down: cancelling solves and ending streams");
+        health_reporter
+            .set_not_serving::<NetworkServiceServer<NetworkApi>>()
+            .await;
+        pool.shutdown();
+        let _ = stop_tx.send(true);
+    };
+    tracing::info!(%addr, "chainplan serving");
+    builder
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(network)
+        .add_service(planning)
+        .add_service(supplier)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}

@@ -7,4 +7,5 @@
 tonic::include_proto!("chainplan.v1");
 
 /// The encoded file descriptor set, served by gRPC reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("chainplan_v1_descriptor");
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    tonic::include_file_descriptor_set!("chainplan_v1_descriptor");

@@ -1,0 +1,273 @@
+//! A re-plan's baseline inside the model: the base quantities resolved to
+//! the formulation's indices, the frozen fence (production and shipments
+//! before `freeze_until` held at the base plan, with slack in elastic mode so
+//! that conflicts can name them), the stability penalty on every later unit
+//! that differs from the base plan, and the stability a solution reached.
+//!
+//! Validating the baseline is `replan`'s job; this assumes it passed and
+//! skips whatever does not resolve rather than panicking.
+
+use super::formulation::{sum_of, Col, Columns, Making, Relaxation, Rows};
+use super::network::Network;
+use super::replan::{Baseline, CHANGE_TOLERANCE};
+use super::scope::Scope;
+use crate::model::Stability;
+use good_lp::Expression;
+use std::collections::HashMap;
+
+/// The baseline by model index.
+pub(crate) struct Fence {
+    pub freeze_until: usize,
+    pub penalty: f64,
+    /// Base quantity per (operation, period); absent means 0.
+    production: HashMap<(usize, usize), f64>,
+    /// Base quantity per (lane, position of the item in the lane, period).
+    shipments: HashMap<(usize, usize, usize), f64>,
+}
+
+/// The fence's and the penalty's columns, and the rows that wait for the
+/// problem to exist.
+pub(crate) struct FenceParts {
+    rows: Vec<(Expression, f64)>,
+    pub relaxations: Vec<Relaxation>,
+}
+
+impl FenceParts {
+    /// Adds the rows, each `expression = rhs`.
+    pub fn add_rows(self, rows: &mut Rows) {
+        for (e, rhs) in self.rows {
+            rows.add(e.eq(rhs));
+        }
+    }
+}
+
+/// Every decision in the model. The scope's pruning is exact for the
+/// optimum of MODEL.md section 4 only: a frozen or penalised base quantity
+/// can make a decision it leaves out worth making, so a re-plan keeps all.
+pub(crate) fn keep_everything(net: &Network) -> Scope {
+    Scope {
+        operation_kept: vec![true; net.operations.len()],
+        lane_item_kept: net
+            .lanes
+            .iter()
+            .map(|e| vec![true; e.items.len()])
+            .collect(),
+    }
+}
+
+impl Fence {
+    /// Resolves a (validated) baseline against the network.
+    pub fn resolve(net: &Network, baseline: &Baseline) -> Fence {
+        let doc = net.doc;
+        let t_count = net.periods;
+        let operations: HashMap<&str, usize> = net
+            .operations
+            .iter()
+            .enumerate()
+            .map(|(o, op)| (op.id.as_str(), o))
+            .collect();
+        let lanes: HashMap<&str, usize> = doc
+            .lanes
+            .iter()
+            .enumerate()
+            .take(net.lanes.len())
+            .map(|(k, e)| (e.id.as_str(), k))
+            .collect();
+        let items: HashMap<&str, usize> = doc
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.id.as_str(), i))
+            .collect();
+        let usable =
+            |period: u32, qty: f64| (period as usize) < t_count && qty.is_finite() && qty >= 0.0;
+
+        let mut production = HashMap::new();
+        for p in &baseline.production {
+            if let (Some(&o), true) = (
+                operations.get(p.operation.as_str()),
+                usable(p.period, p.qty),
+            ) {
+                *production.entry((o, p.period as usize)).or_insert(0.0) += p.qty;
+            }
+        }
+        let mut shipments = HashMap::new();
+        for s in &baseline.shipments {
+            let (Some(&k), Some(&i)) = (lanes.get(s.lane.as_str()), items.get(s.item.as_str()))
+            else {
+                continue;
+            };
+            let Some(pos) = net.lanes[k].items.iter().position(|&x| x == i) else {
+                continue;
+            };
+            if usable(s.period, s.qty) {
+                *shipments.entry((k, pos, s.period as usize)).or_insert(0.0) += s.qty;
+            }
+        }
+        let penalty = baseline.stability_penalty;
+        Fence {
+            freeze_until: (baseline.freeze_until as usize).min(t_count),
+            penalty: if penalty.is_finite() && penalty > 0.0 {
+                penalty
+            } else {
+                0.0
+            },
+            production,
+            shipments,
+        }
+    }
+
+    /// Creates the fence's columns (and, in elastic mode, its slack) for
+    /// every production and shipment decision.
+    pub fn columns(
+        &self,
+        net: &Network,
+        making: &[Vec<Making>],
+        flow: &[Vec<Vec<Option<Col>>>],
+        cols: &mut Columns,
+    ) -> FenceParts {
+        let doc = net.doc;
+        let mut parts = FenceParts {
+            rows: Vec::new(),
+            relaxations: Vec::new(),
+        };
+        for (o, op) in net.operations.iter().enumerate() {
+            for (t, mk) in making[o].iter().enumerate() {
+                let decision: Vec<Col> = mk.cols().collect();
+                let base = self.production.get(&(o, t)).copied().unwrap_or(0.0);
+                let path = || format!("baseline.production[{}].period[{t}]", op.id);
+                self.hold(t, &decision, base, path, cols, &mut parts);
+            }
+        }
+        for (k, lane) in net.lanes.iter().enumerate() {
+            for (pos, &i) in lane.items.iter().enumerate() {
+                for (t, f) in flow[k][pos].iter().enumerate() {
+                    let decision: Vec<Col> = f.iter().copied().collect();
+                    let base = self.shipments.get(&(k, pos, t)).copied().unwrap_or(0.0);
+                    let path = || {
+                        format!(
+                            "baseline.shipments[{}].item[{}].period[{t}]",
+                            doc.lanes[k].id, doc.items[i].id
+                        )
+                    };
+                    self.hold(t, &decision, base, path, cols, &mut parts);
+                }
+            }
+        }
+        parts
+    }
+
+    /// One quantity `q` (the sum of `decision`) against its base quantity:
+    /// `q = base` before the fence, `penalty * |q - base|` after it.
+    fn hold(
+        &self,
+        t: usize,
+        decision: &[Col],
+        base: f64,
+        path: impl FnOnce() -> String,
+        cols: &mut Columns,
+        parts: &mut FenceParts,
+    ) {
+        let q = sum_of(decision.iter().map(|c| (1.0, c)));
+        if t < self.freeze_until {
+            if decision.is_empty() && base <= 0.0 {
+                return;
+            }
+            let mut e = q;
+            if decision.is_empty() {
+                // The document no longer allows this decision (no capacity,
+                // or an arrival past the horizon). A column held at 0 keeps
+                // the row from being empty, so a positive frozen quantity
+                // makes the model infeasible, and the slack below names it.
+                e.add_mul(1.0, cols.add(0.0, 0.0).var);
+            }
+            if cols.is_elastic() {
+                let path = path();
+                let allowed = cols.may_relax(&path);
+                let what = format!("frozen at {} units", round6(base));
+                if base > 0.0 {
+                    let short = cols.slack(allowed);
+                    e.add_mul(1.0, short.var);
+                    parts.relaxations.push(Relaxation {
+                        path: path.clone(),
+                        what: what.clone(),
+                        col: short,
+                        excess: false,
+                    });
+                }
+                let over = cols.slack(allowed);
+                e.add_mul(-1.0, over.var);
+                parts.relaxations.push(Relaxation {
+                    path,
+                    what,
+                    col: over,
+                    excess: true,
+                });
+            }
+            parts.rows.push((e, base));
+        } else if self.penalty > 0.0 && !decision.is_empty() && !cols.is_elastic() {
+            if base <= 0.0 {
+                // |q - 0| = q, since q >= 0: price the columns themselves.
+                for c in decision {
+                    cols.add_cost(c, self.penalty);
+                }
+            } else {
+                // q - base = up - down with both priced: at an optimum one
+                // of them is 0 and the other is |q - base|.
+                let up = cols.add(f64::INFINITY, self.penalty);
+                let down = cols.add(f64::INFINITY, self.penalty);
+                let mut e = q;
+                e.add_mul(-1.0, up.var);
+                e.add_mul(1.0, down.var);
+                parts.rows.push((e, base));
+            }
+        }
+        // A base quantity whose decision no longer exists after the fence
+        // is a fixed change: it costs a constant, so no column is needed.
+    }
+
+    /// How far a solution moved from the base plan: the units made or
+    /// shipped differently, over every period and decision (`value` reads
+    /// a column). Differences up to [`CHANGE_TOLERANCE`] are solver noise.
+    pub fn stability(
+        &self,
+        making: &[Vec<Making>],
+        flow: &[Vec<Vec<Option<Col>>>],
+        value: &dyn Fn(&Col) -> f64,
+    ) -> Stability {
+        let changed = |q: f64, base: f64| {
+            let d = (q - base).abs();
+            if d > CHANGE_TOLERANCE {
+                d
+            } else {
+                0.0
+            }
+        };
+        let mut units = 0.0;
+        for (o, periods) in making.iter().enumerate() {
+            for (t, mk) in periods.iter().enumerate() {
+                let q: f64 = mk.cols().map(|c| value(&c)).sum();
+                units += changed(q, self.production.get(&(o, t)).copied().unwrap_or(0.0));
+            }
+        }
+        for (k, positions) in flow.iter().enumerate() {
+            for (pos, periods) in positions.iter().enumerate() {
+                for (t, f) in periods.iter().enumerate() {
+                    let q = f.as_ref().map_or(0.0, value);
+                    let base = self.shipments.get(&(k, pos, t)).copied().unwrap_or(0.0);
+                    units += changed(q, base);
+                }
+            }
+        }
+        Stability {
+            freeze_until: self.freeze_until as u32,
+            penalty: self.penalty,
+            units_changed: units,
+            cost: self.penalty * units,
+        }
+    }
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}

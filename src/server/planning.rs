@@ -1,0 +1,517 @@
+//! `PlanningService`: solves (waited for, or as jobs to watch), plans,
+//! publishing, explanations, re-plans and the re-plan policy.
+
+use crate::model::{NetworkDoc, Plan, PlanStatus};
+use crate::planning::{solve, SolveOptions};
+use crate::server::auth::{Caller, Need};
+use crate::server::jobs::{CancelOnDrop, Job, JobState};
+use crate::server::pb;
+use crate::server::pb::planning_service_server::PlanningService;
+use crate::server::publish::publish_plan;
+use crate::server::records;
+use crate::server::replan::{outcome, start_replan, ReplanRequest};
+use crate::server::state::AppState;
+use crate::server::status::ServiceError;
+use crate::store::{NetworkVersion, PlanOrigin, PlanRecord};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::Stream;
+use tonic::{Request, Response, Status};
+
+pub struct PlanningApi {
+    pub state: AppState,
+}
+
+/// Time kept back from the caller's deadline for building the model before
+/// the solver and the answer after it: this much, plus a fifth of the deadline.
+const DEADLINE_MARGIN: Duration = Duration::from_millis(250);
+
+/// The caller's deadline from the `grpc-timeout` header, if it sent one.
+pub fn grpc_timeout<T>(request: &Request<T>) -> Option<Duration> {
+    let text = request.metadata().get("grpc-timeout")?.to_str().ok()?;
+    let (digits, unit) = text.split_at(text.len().checked_sub(1)?);
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n.saturating_mul(3600)),
+        "M" => Duration::from_secs(n.saturating_mul(60)),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+impl PlanningApi {
+    /// The time limit of a solve: the caller's option, bounded by its
+    /// deadline and by the server's maximum; the server default otherwise.
+    fn time_limit(&self, asked: Option<f64>, deadline: Option<Duration>) -> f64 {
+        let limits = self.state.limits;
+        let mut limit = asked.unwrap_or(limits.default_time_limit.as_secs_f64());
+        if let Some(d) = deadline {
+            let margin = DEADLINE_MARGIN + d / 5;
+            limit = limit.min(d.saturating_sub(margin).as_secs_f64().max(0.05));
+        }
+        limit.min(limits.max_time_limit.as_secs_f64())
+    }
+
+    async fn network(
+        &self,
+        network_id: &str,
+        version: u64,
+    ) -> Result<NetworkVersion, ServiceError> {
+        crate::server::network::check_network_id(network_id)?;
+        Ok(self
+            .state
+            .store
+            .get_network(network_id, (version != 0).then_some(version))
+            .await?)
+    }
+
+    /// Submits a plain solve of a network version.
+    fn submit_solve(
+        &self,
+        network: NetworkVersion,
+        options: SolveOptions,
+    ) -> Result<Arc<Job>, ServiceError> {
+        let doc: Arc<NetworkDoc> = network.document.clone();
+        let store = self.state.store.clone();
+        let network_id = network.network_id.clone();
+        let version = network.version;
+        self.state.pool.submit(
+            &network_id.clone(),
+            version,
+            options,
+            Box::new(move |opts: &SolveOptions| solve(&doc, opts)),
+            Box::new(move |plan_id: String, plan: Arc<Plan>| {
+                Box::pin(async move {
+                    store
+                        .put_plan(PlanRecord {
+                            plan_id,
+                            network_id,
+                            network_version: version,
+                            created_at: SystemTime::now(),
+                            origin: PlanOrigin::Solve,
+                            base_plan_id: None,
+                            plan,
+                            impact: None,
+                        })
+                        .await?;
+                    Ok(())
+                })
+            }),
+        )
+    }
+
+    async fn plan_info(&self, record: &PlanRecord) -> Result<pb::PlanInfo, ServiceError> {
+        let published = self
+            .state
+            .store
+            .list_networks()
+            .await?
+            .into_iter()
+            .find(|n| n.latest.network_id == record.network_id);
+        let published = published.as_ref().and_then(|n| {
+            n.published_plan_id
+                .as_deref()
+                .map(|id| (id, n.publish_version))
+        });
+        Ok(records::plan_info(record, published))
+    }
+
+    /// Waits for a job the caller is waiting on; the caller going away
+    /// drops this future, and with it the guard that cancels the job.
+    async fn wait(&self, job: Arc<Job>) -> Result<(PlanRecord, pb::PlanInfo), ServiceError> {
+        let guard = CancelOnDrop(Some(job.clone()));
+        let result = job.finished().await;
+        std::mem::forget(guard);
+        let (plan_id, plan) = result?;
+        if plan.status == PlanStatus::NoSolution {
+            return Err(ServiceError::DeadlineExceeded(format!(
+                "no plan found within the time limit (plan \"{plan_id}\" records the attempt)"
+            )));
+        }
+        let record = self.state.store.get_plan(&plan_id).await?;
+        let info = self.plan_info(&record).await?;
+        Ok((record, info))
+    }
+}
+
+type EventStream = Pin<Box<dyn Stream<Item = Result<pb::WatchSolveResponse, Status>> + Send>>;
+
+fn progress_event(job: &Job, state: &JobState) -> Option<pb::WatchSolveResponse> {
+    let (phase, p) = match state {
+        JobState::Queued => (pb::SolvePhase::Queued, None),
+        JobState::Running(p) => (
+            match p.phase {
+                "build" => pb::SolvePhase::Build,
+                "solve" => pb::SolvePhase::Solve,
+                "duals" => pb::SolvePhase::Duals,
+                "conflicts" => pb::SolvePhase::Conflicts,
+                "extract" => pb::SolvePhase::Extract,
+                _ => pb::SolvePhase::Unspecified,
+            },
+            Some(p),
+        ),
+        JobState::Done(_) => return None,
+    };
+    Some(pb::WatchSolveResponse {
+        event: Some(pb::watch_solve_response::Event::Progress(
+            pb::SolveProgress {
+                phase: phase as i32,
+                elapsed_seconds: job.elapsed_seconds(),
+                best_objective: p.and_then(|p| p.best_objective),
+                bound: p.and_then(|p| p.bound),
+                gap: p.and_then(|p| p.gap),
+            },
+        )),
+    })
+}
+
+#[tonic::async_trait]
+impl PlanningService for PlanningApi {
+    async fn solve(
+        &self,
+        request: Request<pb::SolveRequest>,
+    ) -> Result<Response<pb::SolveResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let deadline = grpc_timeout(&request);
+        let pb::SolveRequest {
+            network_id,
+            network_version,
+            options,
+        } = request.into_inner();
+        let mut options = records::solve_options("options", options.as_ref())?;
+        options.time_limit_seconds = Some(self.time_limit(options.time_limit_seconds, deadline));
+        let network = self.network(&network_id, network_version).await?;
+        let job = self.submit_solve(network, options)?;
+        let (record, info) = self.wait(job).await?;
+        Ok(Response::new(pb::SolveResponse {
+            info: Some(info),
+            plan: Some(records::plan_to_pb(&record.plan)),
+        }))
+    }
+
+    async fn submit_solve(
+        &self,
+        request: Request<pb::SubmitSolveRequest>,
+    ) -> Result<Response<pb::SubmitSolveResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let pb::SubmitSolveRequest {
+            network_id,
+            network_version,
+            options,
+        } = request.into_inner();
+        let mut options = records::solve_options("options", options.as_ref())?;
+        options.time_limit_seconds = Some(self.time_limit(options.time_limit_seconds, None));
+        let network = self.network(&network_id, network_version).await?;
+        let version = network.version;
+        let job = self.submit_solve(network, options)?;
+        Ok(Response::new(pb::SubmitSolveResponse {
+            job_id: job.id.clone(),
+            plan_id: job.plan_id.clone(),
+            network_version: version,
+        }))
+    }
+
+    type WatchSolveStream = EventStream;
+
+    async fn watch_solve(
+        &self,
+        request: Request<pb::WatchSolveRequest>,
+    ) -> Result<Response<Self::WatchSolveStream>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let pb::WatchSolveRequest { job_id } = request.into_inner();
+        let job = self
+            .state
+            .pool
+            .job(&job_id)
+            .ok_or_else(|| ServiceError::NotFound(format!("job \"{job_id}\" not found")))?;
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        let mut states = job.subscribe();
+        let mut shutdown = self.state.shutdown.clone();
+        tokio::spawn(async move {
+            loop {
+                let state = states.borrow_and_update().clone();
+                if let JobState::Done(result) = state {
+                    let last = match result {
+                        Ok((_, plan)) => Ok(pb::WatchSolveResponse {
+                            event: Some(pb::watch_solve_response::Event::Plan(
+                                records::plan_to_pb(&plan),
+                            )),
+                        }),
+                        Err(failure) => Err(Status::from(ServiceError::from(failure))),
+                    };
+                    let _ = tx.send(last).await;
+                    return;
+                }
+                if let Some(event) = progress_event(&job, &state) {
+                    if tx.send(Ok(event)).await.is_err() {
+                        return; // the watcher went away; the job goes on
+                    }
+                }
+                tokio::select! {
+                    changed = states.changed() => if changed.is_err() { return },
+                    _ = shutdown.changed() => {
+                        let _ = tx.send(Err(Status::unavailable("the server is shutting down"))).await;
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn get_plan(
+        &self,
+        request: Request<pb::GetPlanRequest>,
+    ) -> Result<Response<pb::GetPlanResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let pb::GetPlanRequest { plan_id } = request.into_inner();
+        let record = match self.state.store.get_plan(&plan_id).await {
+            Ok(r) => r,
+            Err(crate::store::StoreError::NotFound { .. })
+                if self
+                    .state
+                    .pool
+                    .job(&format!("job-{}", plan_id.trim_start_matches("plan-")))
+                    .is_some() =>
+            {
+                return Err(ServiceError::FailedPrecondition(format!(
+                    "plan \"{plan_id}\" is still being solved"
+                ))
+                .into())
+            }
+            Err(e) => return Err(ServiceError::from(e).into()),
+        };
+        let info = self.plan_info(&record).await?;
+        Ok(Response::new(pb::GetPlanResponse {
+            info: Some(info),
+            plan: Some(records::plan_to_pb(&record.plan)),
+            replan: record.impact.as_ref().map(records::replan_impact),
+        }))
+    }
+
+    async fn publish_plan(
+        &self,
+        request: Request<pb::PublishPlanRequest>,
+    ) -> Result<Response<pb::PublishPlanResponse>, Status> {
+        Caller::of(&request).require(Need::Erp)?;
+        let pb::PublishPlanRequest {
+            plan_id,
+            request_id,
+        } = request.into_inner();
+        if plan_id.is_empty() {
+            return Err(ServiceError::invalid("plan_id", "required").into());
+        }
+        let receipt = publish_plan(
+            &self.state,
+            &plan_id,
+            (!request_id.is_empty()).then_some(request_id),
+        )
+        .await?;
+        Ok(Response::new(pb::PublishPlanResponse {
+            publish_version: receipt.publish_version,
+            published_at: Some(records::timestamp(receipt.published_at)),
+            updated_suppliers: receipt
+                .updated
+                .iter()
+                .map(|(enterprise, version, changed)| pb::SupplierVersion {
+                    enterprise: enterprise.clone(),
+                    version: *version,
+                    changed_entries: u32::try_from(*changed).unwrap_or(u32::MAX),
+                })
+                .collect(),
+            unchanged_suppliers: receipt.unchanged,
+        }))
+    }
+
+    async fn explain_plan(
+        &self,
+        request: Request<pb::ExplainPlanRequest>,
+    ) -> Result<Response<pb::ExplainPlanResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let pb::ExplainPlanRequest { plan_id } = request.into_inner();
+        let record = self
+            .state
+            .store
+            .get_plan(&plan_id)
+            .await
+            .map_err(ServiceError::from)?;
+        let network = self
+            .state
+            .store
+            .get_network(&record.network_id, Some(record.network_version))
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(explain(&network.document, &record.plan)))
+    }
+
+    async fn replan(
+        &self,
+        request: Request<pb::ReplanRequest>,
+    ) -> Result<Response<pb::ReplanResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let deadline = grpc_timeout(&request);
+        let pb::ReplanRequest {
+            network_id,
+            network_version,
+            base_plan_id,
+            freeze_until,
+            stability_penalty,
+            options,
+        } = request.into_inner();
+        if !stability_penalty.is_finite() || stability_penalty < 0.0 {
+            return Err(ServiceError::invalid(
+                "stability_penalty",
+                format!("must be a finite number >= 0, got {stability_penalty}"),
+            )
+            .into());
+        }
+        let mut options = records::solve_options("options", options.as_ref())?;
+        options.time_limit_seconds = Some(self.time_limit(options.time_limit_seconds, deadline));
+        let network = self.network(&network_id, network_version).await?;
+        let base = if base_plan_id.is_empty() {
+            self.state
+                .store
+                .published_plan(&network_id)
+                .await
+                .map_err(ServiceError::from)?
+                .ok_or_else(|| {
+                    ServiceError::FailedPrecondition(format!(
+                        "network \"{network_id}\" has no published plan; name base_plan_id"
+                    ))
+                })?
+        } else {
+            self.state
+                .store
+                .get_plan(&base_plan_id)
+                .await
+                .map_err(ServiceError::from)?
+        };
+        if base.network_id != network_id {
+            return Err(ServiceError::invalid(
+                "base_plan_id",
+                format!(
+                    "plan \"{}\" belongs to network \"{}\"",
+                    base.plan_id, base.network_id
+                ),
+            )
+            .into());
+        }
+        let job = start_replan(
+            &self.state,
+            ReplanRequest {
+                network,
+                base,
+                freeze_until,
+                stability_penalty,
+                options,
+                automatic: false,
+                publish_when_done: false,
+                causes: Vec::new(),
+            },
+        )?;
+        let (record, info) = self.wait(job).await?;
+        Ok(Response::new(pb::ReplanResponse {
+            info: Some(info),
+            plan: Some(records::plan_to_pb(&record.plan)),
+            impact: record.impact.as_ref().map(records::replan_impact),
+        }))
+    }
+
+    async fn set_replan_policy(
+        &self,
+        request: Request<pb::SetReplanPolicyRequest>,
+    ) -> Result<Response<pb::SetReplanPolicyResponse>, Status> {
+        Caller::of(&request).require(Need::Erp)?;
+        let pb::SetReplanPolicyRequest { network_id, policy } = request.into_inner();
+        crate::server::network::check_network_id(&network_id)?;
+        let policy = records::replan_policy_from_pb(policy.as_ref())?;
+        self.state
+            .store
+            .set_replan_policy(&network_id, policy.clone())
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(pb::SetReplanPolicyResponse {
+            policy: Some(records::replan_policy_to_pb(&policy)),
+        }))
+    }
+
+    async fn get_replan_policy(
+        &self,
+        request: Request<pb::GetReplanPolicyRequest>,
+    ) -> Result<Response<pb::GetReplanPolicyResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let pb::GetReplanPolicyRequest { network_id } = request.into_inner();
+        crate::server::network::check_network_id(&network_id)?;
+        let policy = self
+            .state
+            .store
+            .replan_policy(&network_id)
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(pb::GetReplanPolicyResponse {
+            policy: Some(records::replan_policy_to_pb(&policy)),
+        }))
+    }
+}
+
+/// Bottlenecks, and every late or unmet demand with the binding capacities
+/// upstream of it (the lines and lanes that can reach it), largest first.
+pub fn explain(doc: &NetworkDoc, plan: &Plan) -> pb::ExplainPlanResponse {
+    let graph = crate::planning::graph::ChainGraph::build(doc);
+    let mut demands = Vec::new();
+    for d in &doc.demands {
+        let o = outcome(doc, plan, &d.id);
+        if o.late <= 1e-9 && o.unmet <= 1e-9 {
+            continue;
+        }
+        let late_by = plan
+            .deliveries
+            .iter()
+            .filter(|x| x.demand == d.id)
+            .map(|x| x.late_by)
+            .max()
+            .unwrap_or(0);
+        let upstream = graph.upstream_sites(&d.site);
+        let binding = plan
+            .bottlenecks
+            .iter()
+            .filter(|b| match b.kind {
+                crate::model::ResourceKind::Line => doc
+                    .lines
+                    .iter()
+                    .find(|l| l.id == b.id)
+                    .is_some_and(|l| l.site == d.site || upstream.contains(&l.site.as_str())),
+                crate::model::ResourceKind::Lane => doc
+                    .lanes
+                    .iter()
+                    .find(|l| l.id == b.id)
+                    .is_some_and(|l| l.to == d.site || upstream.contains(&l.to.as_str())),
+            })
+            .map(records::bottleneck_to_pb)
+            .collect();
+        demands.push(pb::DemandExplanation {
+            demand: d.id.clone(),
+            site: d.site.clone(),
+            item: d.item.clone(),
+            period: d.period,
+            qty: d.qty,
+            outcome: Some(records::outcome(&o)),
+            late_by,
+            binding,
+        });
+    }
+    pb::ExplainPlanResponse {
+        status: records::plan_status_to_pb(plan.status) as i32,
+        bottlenecks: plan
+            .bottlenecks
+            .iter()
+            .map(records::bottleneck_to_pb)
+            .collect(),
+        demands,
+    }
+}

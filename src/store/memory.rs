@@ -1,0 +1,366 @@
+//! The embedded store: everything in one process's memory behind a mutex.
+//! The default for a single replica and for tests; state ends with the
+//! process. Each trait call takes the lock once, so every write is atomic.
+
+use super::{
+    Acknowledgement, AllocationVersion, NetworkChange, NetworkSummary, NetworkVersion, PlanRecord,
+    Publish, PublishReceipt, ReplanPolicy, Store, StoreError,
+};
+use crate::model::{Allocation, NetworkDoc};
+use crate::planning::diff_allocations;
+use async_trait::async_trait;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+use tokio::sync::watch;
+
+/// The in-memory store. Cheap to clone: clones share the state.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Default)]
+struct State {
+    networks: BTreeMap<String, NetworkState>,
+    plans: HashMap<String, PlanRecord>,
+}
+
+#[derive(Default)]
+struct NetworkState {
+    versions: Vec<NetworkVersion>,
+    published_plan_id: Option<String>,
+    publish_version: u64,
+    published_at: Option<SystemTime>,
+    /// Receipts of past publishes by request id, for idempotent retries.
+    publishes: HashMap<String, PublishReceipt>,
+    suppliers: BTreeMap<String, SupplierLog>,
+    policy: Option<ReplanPolicy>,
+}
+
+struct SupplierLog {
+    versions: Vec<AllocationVersion>,
+    acknowledgements: Vec<Acknowledgement>,
+    /// Carries the latest version to open streams.
+    latest: watch::Sender<u64>,
+}
+
+impl Default for SupplierLog {
+    fn default() -> Self {
+        SupplierLog {
+            versions: Vec::new(),
+            acknowledgements: Vec::new(),
+            latest: watch::channel(0).0,
+        }
+    }
+}
+
+impl MemoryStore {
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-applied write:
+        // every method checks before it mutates, so the state is usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl State {
+    fn network(&self, network_id: &str) -> Result<&NetworkState, StoreError> {
+        self.networks
+            .get(network_id)
+            .filter(|n| !n.versions.is_empty())
+            .ok_or_else(|| StoreError::not_found("network", network_id))
+    }
+
+    fn network_mut(&mut self, network_id: &str) -> Result<&mut NetworkState, StoreError> {
+        self.networks
+            .get_mut(network_id)
+            .filter(|n| !n.versions.is_empty())
+            .ok_or_else(|| StoreError::not_found("network", network_id))
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn put_network(
+        &self,
+        network_id: &str,
+        document: Arc<NetworkDoc>,
+        change: NetworkChange,
+        reason: &str,
+        expected_version: Option<u64>,
+    ) -> Result<NetworkVersion, StoreError> {
+        let mut state = self.lock();
+        let latest = state
+            .networks
+            .get(network_id)
+            .map_or(0, |n| n.versions.len() as u64);
+        if let Some(expected) = expected_version {
+            if expected != latest {
+                return Err(StoreError::Conflict(format!(
+                    "network \"{network_id}\" is at version {latest}, not {expected}"
+                )));
+            }
+        }
+        let version = NetworkVersion {
+            network_id: network_id.to_string(),
+            version: latest + 1,
+            created_at: SystemTime::now(),
+            change,
+            reason: reason.to_string(),
+            document,
+        };
+        state
+            .networks
+            .entry(network_id.to_string())
+            .or_default()
+            .versions
+            .push(version.clone());
+        Ok(version)
+    }
+
+    async fn get_network(
+        &self,
+        network_id: &str,
+        version: Option<u64>,
+    ) -> Result<NetworkVersion, StoreError> {
+        let state = self.lock();
+        let network = state.network(network_id)?;
+        let found = match version {
+            None => network.versions.last(),
+            Some(v) => v
+                .checked_sub(1)
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| network.versions.get(i)),
+        };
+        found.cloned().ok_or_else(|| {
+            StoreError::not_found(
+                "network version",
+                format!("{network_id}@{}", version.unwrap_or(0)),
+            )
+        })
+    }
+
+    async fn list_networks(&self) -> Result<Vec<NetworkSummary>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .networks
+            .values()
+            .filter_map(|n| {
+                Some(NetworkSummary {
+                    latest: n.versions.last()?.clone(),
+                    published_plan_id: n.published_plan_id.clone(),
+                    publish_version: n.publish_version,
+                    published_at: n.published_at,
+                })
+            })
+            .collect())
+    }
+
+    async fn put_plan(&self, record: PlanRecord) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        state.network(&record.network_id)?;
+        if state.plans.contains_key(&record.plan_id) {
+            return Err(StoreError::Conflict(format!(
+                "plan \"{}\" already exists",
+                record.plan_id
+            )));
+        }
+        state.plans.insert(record.plan_id.clone(), record);
+        Ok(())
+    }
+
+    async fn get_plan(&self, plan_id: &str) -> Result<PlanRecord, StoreError> {
+        self.lock()
+            .plans
+            .get(plan_id)
+            .cloned()
+            .ok_or_else(|| StoreError::not_found("plan", plan_id))
+    }
+
+    async fn published_plan(&self, network_id: &str) -> Result<Option<PlanRecord>, StoreError> {
+        let state = self.lock();
+        let network = state.network(network_id)?;
+        Ok(network
+            .published_plan_id
+            .as_ref()
+            .and_then(|id| state.plans.get(id))
+            .cloned())
+    }
+
+    async fn publish(&self, publish: Publish) -> Result<PublishReceipt, StoreError> {
+        let mut state = self.lock();
+        let plan = state
+            .plans
+            .get(&publish.plan_id)
+            .ok_or_else(|| StoreError::not_found("plan", &publish.plan_id))?;
+        if plan.network_id != publish.network_id {
+            return Err(StoreError::FailedPrecondition(format!(
+                "plan \"{}\" belongs to network \"{}\"",
+                publish.plan_id, plan.network_id
+            )));
+        }
+        let network = state.network_mut(&publish.network_id)?;
+        if let Some(receipt) = publish
+            .request_id
+            .as_ref()
+            .and_then(|id| network.publishes.get(id))
+        {
+            return Ok(receipt.clone());
+        }
+        let publish_version = network.publish_version + 1;
+        let published_at = SystemTime::now();
+        let mut updated = Vec::new();
+        let mut unchanged = Vec::new();
+        let mut appended = Vec::new();
+        for allocation in &publish.allocations {
+            let log = network
+                .suppliers
+                .entry(allocation.enterprise.clone())
+                .or_default();
+            let empty = Allocation {
+                enterprise: allocation.enterprise.clone(),
+                entries: Vec::new(),
+            };
+            let previous = log.versions.last().map_or(&empty, |v| &v.allocation);
+            let changes = diff_allocations(previous, allocation);
+            // A supplier's first version is sent even when it has no work,
+            // so that it learns it is part of the committed plan.
+            if changes.is_empty() && !log.versions.is_empty() {
+                unchanged.push(allocation.enterprise.clone());
+                continue;
+            }
+            let version = log.versions.len() as u64 + 1;
+            updated.push((allocation.enterprise.clone(), version, changes.len()));
+            log.versions.push(AllocationVersion {
+                enterprise: allocation.enterprise.clone(),
+                version,
+                publish_version,
+                plan_id: publish.plan_id.clone(),
+                published_at,
+                allocation: allocation.clone(),
+                changes,
+            });
+            appended.push(allocation.enterprise.clone());
+        }
+        network.publish_version = publish_version;
+        network.published_at = Some(published_at);
+        network.published_plan_id = Some(publish.plan_id.clone());
+        let receipt = PublishReceipt {
+            publish_version,
+            published_at,
+            updated,
+            unchanged,
+        };
+        if let Some(id) = publish.request_id {
+            network.publishes.insert(id, receipt.clone());
+        }
+        // Wake streams only once the whole publish is in place.
+        for enterprise in appended {
+            if let Some(log) = network.suppliers.get(&enterprise) {
+                log.latest.send_replace(log.versions.len() as u64);
+            }
+        }
+        Ok(receipt)
+    }
+
+    async fn publish_receipt(
+        &self,
+        network_id: &str,
+        request_id: &str,
+    ) -> Result<Option<PublishReceipt>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .network(network_id)?
+            .publishes
+            .get(request_id)
+            .cloned())
+    }
+
+    async fn allocation_log(
+        &self,
+        network_id: &str,
+        enterprise: &str,
+        after_version: u64,
+    ) -> Result<Vec<AllocationVersion>, StoreError> {
+        let state = self.lock();
+        let network = state.network(network_id)?;
+        let Some(log) = network.suppliers.get(enterprise) else {
+            return Ok(Vec::new());
+        };
+        let skip = usize::try_from(after_version).unwrap_or(usize::MAX);
+        Ok(log.versions.iter().skip(skip).cloned().collect())
+    }
+
+    async fn watch_allocations(
+        &self,
+        network_id: &str,
+        enterprise: &str,
+    ) -> Result<watch::Receiver<u64>, StoreError> {
+        let mut state = self.lock();
+        let network = state.network_mut(network_id)?;
+        Ok(network
+            .suppliers
+            .entry(enterprise.to_string())
+            .or_default()
+            .latest
+            .subscribe())
+    }
+
+    async fn acknowledge(
+        &self,
+        network_id: &str,
+        ack: Acknowledgement,
+    ) -> Result<(Acknowledgement, u64), StoreError> {
+        let mut state = self.lock();
+        let network = state.network_mut(network_id)?;
+        let log = network
+            .suppliers
+            .get_mut(&ack.enterprise)
+            .filter(|log| ack.version >= 1 && ack.version <= log.versions.len() as u64)
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    "allocation version",
+                    format!("{}@{}", ack.enterprise, ack.version),
+                )
+            })?;
+        log.acknowledgements.push(ack.clone());
+        Ok((ack, log.versions.len() as u64))
+    }
+
+    async fn acknowledgements(
+        &self,
+        network_id: &str,
+        enterprise: &str,
+    ) -> Result<Vec<Acknowledgement>, StoreError> {
+        let state = self.lock();
+        let network = state.network(network_id)?;
+        Ok(network
+            .suppliers
+            .get(enterprise)
+            .map(|log| log.acknowledgements.clone())
+            .unwrap_or_default())
+    }
+
+    async fn set_replan_policy(
+        &self,
+        network_id: &str,
+        policy: ReplanPolicy,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        state.network_mut(network_id)?.policy = Some(policy);
+        Ok(())
+    }
+
+    async fn replan_policy(&self, network_id: &str) -> Result<ReplanPolicy, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .network(network_id)?
+            .policy
+            .clone()
+            .unwrap_or_default())
+    }
+}

@@ -1,0 +1,309 @@
+//! Where chainplan keeps its state: versioned network documents, plans, the
+//! published allocation log of every supplier with its acknowledgements, and
+//! the re-plan policy of each network. One object-safe async trait, [`Store`],
+//! with the embedded [`MemoryStore`] as the default; a Redis store slots in
+//! behind the same trait without the services noticing.
+//!
+//! The store imports the domain and the planning core (to diff allocations
+//! when a plan is published) and never the transport: no tonic, no proto.
+
+mod memory;
+
+pub use memory::MemoryStore;
+
+use crate::model::{Allocation, AllocationChange, NetworkDoc, Plan};
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::SystemTime;
+use thiserror::Error;
+use tokio::sync::watch;
+
+/// Why a store call failed.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The named network, version, plan or allocation version does not exist.
+    #[error("{kind} \"{id}\" not found")]
+    NotFound { kind: &'static str, id: String },
+    /// A conditional write lost: the state moved on since the caller read it.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request cannot apply to the state as it is (publishing a plan
+    /// without a solution, say).
+    #[error("{0}")]
+    FailedPrecondition(String),
+    /// The backing service cannot be reached.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl StoreError {
+    pub(crate) fn not_found(kind: &'static str, id: impl Into<String>) -> StoreError {
+        StoreError::NotFound {
+            kind,
+            id: id.into(),
+        }
+    }
+}
+
+/// What made a new network version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkChange {
+    /// A whole document from `PutNetwork`.
+    Put,
+    /// Demands or receipts added, changed or cancelled.
+    UpdateOrders,
+    /// Line capacity or downtime changed by the ERP or a planner.
+    UpdateCapacity,
+    /// A supplier reported lost or regained capacity.
+    ReportCapacity,
+}
+
+/// One stored version of a network document.
+#[derive(Debug, Clone)]
+pub struct NetworkVersion {
+    pub network_id: String,
+    /// 1 for the first document, then +1 per change.
+    pub version: u64,
+    pub created_at: SystemTime,
+    pub change: NetworkChange,
+    /// Who or what asked for the change, in words.
+    pub reason: String,
+    pub document: Arc<NetworkDoc>,
+}
+
+/// A network at a glance, for listings.
+#[derive(Debug, Clone)]
+pub struct NetworkSummary {
+    pub latest: NetworkVersion,
+    /// The committed plan, once one was published.
+    pub published_plan_id: Option<String>,
+    /// How many publishes this network has seen.
+    pub publish_version: u64,
+    pub published_at: Option<SystemTime>,
+}
+
+/// How a plan came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanOrigin {
+    /// A solve asked for by a caller.
+    Solve,
+    /// A re-plan asked for by a caller.
+    Replan,
+    /// A re-plan started by a capacity report or an order update.
+    AutomaticReplan,
+}
+
+/// What a re-plan changed against the plan it replaces.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplanImpact {
+    pub base_plan_id: String,
+    pub freeze_until: u32,
+    pub stability_penalty: f64,
+    pub units_changed: f64,
+    /// Demands that the change can affect, with the causes behind them and
+    /// their service before and after.
+    pub affected_demands: Vec<AffectedDemand>,
+    /// Suppliers whose allocation differs from the base plan's, with the delta.
+    pub changed_suppliers: Vec<(String, Vec<AllocationChange>)>,
+    pub unchanged_suppliers: Vec<String>,
+}
+
+/// A demand a re-plan's cause can reach.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AffectedDemand {
+    pub demand: String,
+    /// The enterprises or lines whose change can reach this demand.
+    pub causes: Vec<String>,
+    pub before: DemandOutcome,
+    pub after: DemandOutcome,
+}
+
+/// How one demand is served by a plan, in units.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DemandOutcome {
+    pub on_time: f64,
+    pub late: f64,
+    pub unmet: f64,
+}
+
+/// A plan and where it came from.
+#[derive(Debug, Clone)]
+pub struct PlanRecord {
+    pub plan_id: String,
+    pub network_id: String,
+    pub network_version: u64,
+    pub created_at: SystemTime,
+    pub origin: PlanOrigin,
+    pub base_plan_id: Option<String>,
+    pub plan: Arc<Plan>,
+    pub impact: Option<ReplanImpact>,
+}
+
+/// One version of one supplier's allocation log: the full allocation and
+/// the changes from the version before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllocationVersion {
+    pub enterprise: String,
+    /// Counts up from 1 per supplier, with no gaps.
+    pub version: u64,
+    /// The network's publish that produced it.
+    pub publish_version: u64,
+    pub plan_id: String,
+    pub published_at: SystemTime,
+    pub allocation: Allocation,
+    /// Against the previous version (against nothing for version 1).
+    pub changes: Vec<AllocationChange>,
+}
+
+/// A publish to record: the plan to commit and every supplier's new work.
+#[derive(Debug, Clone)]
+pub struct Publish {
+    pub network_id: String,
+    pub plan_id: String,
+    /// The caller's id of this publish; a retry with the same id is applied once.
+    pub request_id: Option<String>,
+    /// Every supplier enterprise of the network, with its allocation under
+    /// the plan (empty entries for a supplier with no work).
+    pub allocations: Vec<Allocation>,
+}
+
+/// The result of a publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishReceipt {
+    pub publish_version: u64,
+    pub published_at: SystemTime,
+    /// Suppliers that got a new version: enterprise, version, entries changed.
+    pub updated: Vec<(String, u64, usize)>,
+    /// Suppliers whose work is unchanged (no new version).
+    pub unchanged: Vec<String>,
+}
+
+/// A supplier's answer to one allocation version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acknowledgement {
+    pub enterprise: String,
+    pub version: u64,
+    pub accepted: bool,
+    /// The note of an acceptance or the reason of a rejection.
+    pub text: String,
+    pub at: SystemTime,
+}
+
+/// When and how a network is re-planned after a capacity report or an order
+/// update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplanPolicy {
+    pub mode: ReplanMode,
+    pub freeze_until: u32,
+    pub stability_penalty: f64,
+    /// Solver time limit of an automatic re-plan, in seconds.
+    pub time_limit_seconds: Option<f64>,
+}
+
+impl Default for ReplanPolicy {
+    fn default() -> Self {
+        ReplanPolicy {
+            mode: ReplanMode::OnRequest,
+            freeze_until: 0,
+            stability_penalty: 0.0,
+            time_limit_seconds: None,
+        }
+    }
+}
+
+/// Whether a change re-plans by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplanMode {
+    /// Only a `Replan` call re-plans.
+    OnRequest,
+    /// A capacity report or an order update starts a re-plan.
+    Automatic,
+    /// As `Automatic`, and the re-plan is published when it has a solution.
+    AutomaticPublish,
+}
+
+/// The state of chainplan. Every write is atomic: it applies whole or not at
+/// all, and a conditional write that loses returns [`StoreError::Conflict`].
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores a new version of a network (creating the network at version 1).
+    /// With `expected_version`, fails with `Conflict` unless it is the latest.
+    async fn put_network(
+        &self,
+        network_id: &str,
+        document: Arc<NetworkDoc>,
+        change: NetworkChange,
+        reason: &str,
+        expected_version: Option<u64>,
+    ) -> Result<NetworkVersion, StoreError>;
+
+    /// A version of a network, or its latest with `None`.
+    async fn get_network(
+        &self,
+        network_id: &str,
+        version: Option<u64>,
+    ) -> Result<NetworkVersion, StoreError>;
+
+    /// Every network, ordered by id.
+    async fn list_networks(&self) -> Result<Vec<NetworkSummary>, StoreError>;
+
+    /// Stores a plan under its id; plans are never overwritten.
+    async fn put_plan(&self, record: PlanRecord) -> Result<(), StoreError>;
+
+    async fn get_plan(&self, plan_id: &str) -> Result<PlanRecord, StoreError>;
+
+    /// The committed plan of a network, if one was published.
+    async fn published_plan(&self, network_id: &str) -> Result<Option<PlanRecord>, StoreError>;
+
+    /// Commits a plan and appends a version to the log of every supplier
+    /// whose allocation changed, all at once. A repeated `request_id` returns
+    /// the first receipt and changes nothing.
+    async fn publish(&self, publish: Publish) -> Result<PublishReceipt, StoreError>;
+
+    /// The receipt of an earlier publish with this request id, if any.
+    async fn publish_receipt(
+        &self,
+        network_id: &str,
+        request_id: &str,
+    ) -> Result<Option<PublishReceipt>, StoreError>;
+
+    /// A supplier's log versions after `after_version`, oldest first.
+    async fn allocation_log(
+        &self,
+        network_id: &str,
+        enterprise: &str,
+        after_version: u64,
+    ) -> Result<Vec<AllocationVersion>, StoreError>;
+
+    /// The latest version of a supplier's log, 0 when it has none. Changes
+    /// whenever a version is appended, so a stream can wait for the next one.
+    async fn watch_allocations(
+        &self,
+        network_id: &str,
+        enterprise: &str,
+    ) -> Result<watch::Receiver<u64>, StoreError>;
+
+    /// Records a supplier's answer to one of its versions. Returns the record
+    /// and the supplier's latest version.
+    async fn acknowledge(
+        &self,
+        network_id: &str,
+        ack: Acknowledgement,
+    ) -> Result<(Acknowledgement, u64), StoreError>;
+
+    /// A supplier's acknowledgements, oldest first.
+    async fn acknowledgements(
+        &self,
+        network_id: &str,
+        enterprise: &str,
+    ) -> Result<Vec<Acknowledgement>, StoreError>;
+
+    async fn set_replan_policy(
+        &self,
+        network_id: &str,
+        policy: ReplanPolicy,
+    ) -> Result<(), StoreError>;
+
+    /// The network's policy, the default when none was set.
+    async fn replan_policy(&self, network_id: &str) -> Result<ReplanPolicy, StoreError>;
+}
