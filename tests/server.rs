@@ -925,3 +925,65 @@ async fn a_short_deadline_bounds_the_solve() {
     }
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_goes_away_cancels_its_solve() {
+    // One worker, no queue: the worker is free again only once the
+    // abandoned solve has stopped, long before its 300 s default limit.
+    let server = TestServer::start(None, 1, 0).await;
+    let (mut net, mut planning, _) = clients(&server, open).await;
+    let big =
+        chainplan::planning::generate::generate(&chainplan::planning::generate::GeneratorSpec {
+            suppliers: 60,
+            items_per_tier: 4,
+            periods: 26,
+            customers: 6,
+            seed: 7,
+            setups: true,
+            renovations: 3,
+            shares: false,
+            carbon: false,
+        });
+    put(&mut net, &big).await;
+    let request = Request::new(pb::SolveRequest {
+        network_id: NET.into(),
+        options: Some(pb::SolveOptions {
+            time_limit_seconds: Some(300.0),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    // The client gives up after a second, without a grpc-timeout header the
+    // server could have used as the limit.
+    let abandoned = tokio::time::timeout(Duration::from_secs(1), planning.solve(request)).await;
+    assert!(
+        abandoned.is_err(),
+        "the solve is still running when the caller leaves"
+    );
+    let mut freed = false;
+    for _ in 0..120 {
+        match planning
+            .submit_solve(pb::SubmitSolveRequest {
+                network_id: NET.into(),
+                network_version: 0,
+                options: Some(pb::SolveOptions {
+                    time_limit_seconds: Some(1.0),
+                    ..Default::default()
+                }),
+            })
+            .await
+        {
+            Ok(_) => {
+                freed = true;
+                break;
+            }
+            Err(s) => assert_eq!(s.code(), Code::ResourceExhausted),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(
+        freed,
+        "the abandoned solve was cancelled and freed its worker"
+    );
+    server.stop().await;
+}
