@@ -1,7 +1,7 @@
 //! Small documents whose optimum is worked out by hand (in the comments),
 //! solved through the library API and asserted exactly (1e-6).
 
-use chainplan::model::{NetworkDoc, Plan, PlanStatus};
+use chainplan::model::{NetworkDoc, Plan, PlanStatus, ResourceKind};
 use chainplan::planning::{solve, SolveOptions};
 use serde_json::{json, Value};
 
@@ -371,4 +371,91 @@ fn renovation_budget_too_small_for_a_mandatory_renovation_is_named() {
         paths.contains(&"policy.renovation_budget") || paths.contains(&"renovations[0]"),
         "{paths:?}"
     );
+}
+
+/// The bottlenecks as (kind, id, period, shadow price), asserted in order
+/// (largest first) to 1e-6.
+fn assert_bottlenecks(plan: &Plan, expected: &[(ResourceKind, &str, u32, f64)]) {
+    let got: Vec<(ResourceKind, &str, u32, f64)> = plan
+        .bottlenecks
+        .iter()
+        .map(|b| (b.kind, b.id.as_str(), b.period, b.shadow_price))
+        .collect();
+    assert_eq!(got.len(), expected.len(), "{got:?}");
+    for (g, e) in got.iter().zip(expected) {
+        assert!(
+            (g.0, g.1, g.2) == (e.0, e.1, e.2) && (g.3 - e.3).abs() < 1e-6,
+            "{got:?}, expected {expected:?}"
+        );
+    }
+}
+
+/// A supplier "sup" with one line making p (cost 1, the given setup cost,
+/// capacity to spare) ships over lane "e" (10 per period, 2 periods) to the
+/// customer site "cust", holding 0.5 there; 30 p are due at "cust" in period 1.
+fn lane_bound_supplier(setup_cost: f64) -> Value {
+    json!({
+        "horizon": {"periods": 2},
+        "items": [{"id": "p"}],
+        "enterprises": [{"id": "lead", "role": "leader"}, {"id": "s", "role": "supplier"},
+                        {"id": "c", "role": "customer"}],
+        "sites": [{"id": "sup", "enterprise": "s"}, {"id": "cust", "enterprise": "c"}],
+        "lines": [{"id": "l-sup", "site": "sup", "capacity": 100,
+                   "operations": [{"item": "p", "cost": 1, "setup_cost": setup_cost}]}],
+        "lanes": [{"id": "e", "from": "sup", "to": "cust", "items": ["p"], "capacity": 10}],
+        "stocks": [{"site": "cust", "item": "p", "holding_cost": 0.5}],
+        "demands": [{"id": "d", "site": "cust", "item": "p", "period": 1, "qty": 30}],
+        "policy": {"late_penalty": 1, "unmet_penalty": 100}
+    })
+}
+
+#[test]
+fn lane_bottlenecks_of_a_milp_are_priced_from_their_own_rows() {
+    // Ship 10 in period 0 (held at "cust" for 0.5 each) and 10 in period 1;
+    // deliver 20 on time, 10 unmet: 20 + 5 + 1000 = 1025, plus one setup in
+    // period 0 when setups cost 1 (making 20 then, held at "sup" for free,
+    // beats a second setup). One more unit of lane capacity in period 1 is
+    // made (1), shipped and delivered: 100 - 1 = 99; in period 0 it is also
+    // held at "cust": 99 - 0.5 = 98.5. The MILP prices with its integers
+    // fixed, an LP that leaves out the setup link of period 0 (fixed at 1).
+    for (setup_cost, objective, integers) in [(0.0, 1025.0, false), (1.0, 1026.0, true)] {
+        let plan = solved(lane_bound_supplier(setup_cost));
+        assert_objective(&plan, objective);
+        assert_eq!(plan.stats.integer_variables > 0, integers);
+        assert_eq!(plan.service.unmet, 10.0);
+        assert_bottlenecks(
+            &plan,
+            &[
+                (ResourceKind::Lane, "e", 1, 99.0),
+                (ResourceKind::Lane, "e", 0, 98.5),
+            ],
+        );
+    }
+}
+
+#[test]
+fn line_bottlenecks_of_a_milp_are_priced_from_their_own_rows() {
+    // Capacity 10 per period, 25 p due in period 1, holding 0.5: make 10 in
+    // each period (10 held for 5), deliver 20 on time, 5 unmet:
+    // 20 + 5 + 500 = 525, plus two setups (one setup alone leaves 15 unmet)
+    // when they cost 1. One more unit of capacity in period 1 saves
+    // 100 - 1 = 99; in period 0 the unit is also held: 98.5.
+    for (setup_cost, objective, integers) in [(0.0, 525.0, false), (1.0, 527.0, true)] {
+        let plan = solved(single_site(
+            2,
+            json!([{"id": "l", "site": "plant", "capacity": 10,
+                    "operations": [{"item": "p", "cost": 1, "setup_cost": setup_cost}]}]),
+            json!([{"id": "d", "site": "plant", "item": "p", "period": 1, "qty": 25}]),
+            json!({"stocks": [{"site": "plant", "item": "p", "holding_cost": 0.5}]}),
+        ));
+        assert_objective(&plan, objective);
+        assert_eq!(plan.stats.integer_variables > 0, integers);
+        assert_bottlenecks(
+            &plan,
+            &[
+                (ResourceKind::Line, "l", 1, 99.0),
+                (ResourceKind::Line, "l", 0, 98.5),
+            ],
+        );
+    }
 }

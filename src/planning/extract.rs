@@ -61,13 +61,26 @@ pub(crate) fn integer_values(map: &ModelMap, columns: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// The row duals of a solved LP with the map of that same LP, whose capacity
+/// rows say which dual is which.
+///
+/// A MILP is priced by another model, the LP with its integers fixed, whose
+/// rows are numbered differently (it leaves out the setup links of setups
+/// fixed at 1 and the lot-sizing rows), so its duals must be read through
+/// its own map, never through the MILP's.
+#[derive(Clone, Copy)]
+pub(crate) struct RowDuals<'a> {
+    pub map: &'a ModelMap,
+    pub duals: &'a [f64],
+}
+
 /// Builds the plan from a solution; `duals` are the row duals of an LP
-/// (the model itself, or the MILP with its integers fixed).
+/// (the model itself, or the MILP with its integers fixed) with its map.
 pub(crate) fn extract_plan(
     net: &Network,
     map: &ModelMap,
     values: &SolvedValues,
-    duals: Option<&[f64]>,
+    duals: Option<RowDuals>,
 ) -> Plan {
     let doc = net.doc;
     let v = |c: &super::formulation::Col| {
@@ -199,7 +212,7 @@ pub(crate) fn extract_plan(
         .collect();
     plan.allocations = allocations(net, &plan);
     if let Some(duals) = duals {
-        plan.bottlenecks = bottlenecks(net, map, duals);
+        plan.bottlenecks = bottlenecks(net, duals);
     }
     // The objective is MODEL.md section 4, recomputed from the quantities, on
     // a re-plan too. The bound and gap are HiGHS' own and so refer to what it
@@ -302,8 +315,9 @@ fn allocations(net: &Network, plan: &Plan) -> Vec<Allocation> {
 }
 
 /// Binding line and lane capacities, priced by their duals, largest first.
-fn bottlenecks(net: &Network, map: &ModelMap, duals: &[f64]) -> Vec<Bottleneck> {
+fn bottlenecks(net: &Network, priced: RowDuals) -> Vec<Bottleneck> {
     let doc = net.doc;
+    let RowDuals { map, duals } = priced;
     let price = |row: usize| duals.get(row).map_or(0.0, |d| -d);
     let mut out: Vec<Bottleneck> = map
         .line_rows

@@ -105,6 +105,13 @@ pub(crate) struct ModelMap {
     /// `start[r]` as (period, column).
     pub start: Vec<Vec<(usize, Col)>>,
     /// Line capacity rows: (line, period, row).
+    ///
+    /// Row numbers hold for this model only: the modes differ in the rows
+    /// before and among the capacity rows (`FixedIntegers` leaves out the
+    /// setup links of setups fixed at 1 and the lot-sizing rows, `Elastic`
+    /// adds stock maxima), so duals are read through the map of the model
+    /// that produced them. That is sturdier than a mode-independent layout,
+    /// which any new mode-dependent row would silently break.
     pub line_rows: Vec<(usize, usize, usize)>,
     /// Lane capacity rows: (lane, period, row).
     pub lane_rows: Vec<(usize, usize, usize)>,
@@ -417,7 +424,8 @@ impl PlanModel {
         let problem = cols.vars.minimise(cols.objective).using(highs);
         let mut rows = Rows { problem, count: 0 };
         let (line_rows, lane_rows) = model.add_constraints(&mut rows);
-        // Last, so that the rows before keep their numbers in every mode.
+        // Last. Rows are read back only through this model's own map
+        // (`ModelMap::line_rows`), so their numbers need not agree between modes.
         if let Some(parts) = fence_parts {
             parts.add_rows(&mut rows);
         }

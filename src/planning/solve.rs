@@ -4,7 +4,7 @@
 //! infeasible document it asks `conflicts` which constraints are to blame.
 
 use super::conflicts::find_conflicts;
-use super::extract::{extract_plan, integer_values, SolvedValues};
+use super::extract::{extract_plan, integer_values, RowDuals, SolvedValues};
 use super::formulation::{Mode, ModelMap, PlanModel};
 use super::interrupt::{run_watched, MipProgress};
 use super::network::Network;
@@ -190,18 +190,30 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
     let mut plan = match run.outcome {
         Outcome::Solved(values) => {
             ticker.phase("duals");
-            let duals = if is_mip {
+            let fixed_lp = if is_mip {
                 price_fixed_integers(&net, &scope, &run.model_map, &values, options, &deadline)?
+            } else {
+                None
+            };
+            let duals = if is_mip {
+                // Read through the fixed LP's own map: its rows are not the
+                // MILP's (see `RowDuals`).
+                fixed_lp
+                    .as_ref()
+                    .map(|(map, duals)| RowDuals { map, duals })
             } else if !values.proven && is_cancelled(options) {
                 // The duals of an LP stopped mid-way price nothing.
                 None
             } else {
-                Some(values.row_duals.clone())
+                Some(RowDuals {
+                    map: &run.model_map,
+                    duals: &values.row_duals,
+                })
             };
             let solve_seconds = solve_started.elapsed().as_secs_f64();
             ticker.phase("extract");
             let extract_started = Instant::now();
-            let mut plan = extract_plan(&net, &run.model_map, &values, duals.as_deref());
+            let mut plan = extract_plan(&net, &run.model_map, &values, duals);
             plan.status = if values.proven {
                 PlanStatus::Optimal
             } else {
@@ -235,10 +247,11 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
     Ok(plan)
 }
 
-/// A MILP's capacity prices: the duals of the LP with its setups and
-/// renovation starts fixed at their solved values. `None` when the time
-/// limit leaves no room for that LP, or the solve is cancelled: the MILP's
-/// plan is worth returning without its prices.
+/// A MILP's capacity prices: the row duals of the LP with its setups and
+/// renovation starts fixed at their solved values, with that LP's map (its
+/// rows are numbered differently from the MILP's `map`). `None` when the
+/// time limit leaves no room for that LP, or the solve is cancelled: the
+/// MILP's plan is worth returning without its prices.
 fn price_fixed_integers(
     net: &Network,
     scope: &Scope,
@@ -246,7 +259,7 @@ fn price_fixed_integers(
     values: &SolvedValues,
     options: &SolveOptions,
     deadline: &Deadline,
-) -> Result<Option<Vec<f64>>, PlanError> {
+) -> Result<Option<(ModelMap, Vec<f64>)>, PlanError> {
     if deadline.expired() || is_cancelled(options) {
         return Ok(None);
     }
@@ -260,8 +273,8 @@ fn price_fixed_integers(
     match run_highs(lp, options, false, deadline.remaining()) {
         Ok(Run {
             outcome: Outcome::Solved(lp_values),
-            ..
-        }) => Ok(Some(lp_values.row_duals)),
+            model_map,
+        }) => Ok(Some((model_map, lp_values.row_duals))),
         Ok(_) | Err(PlanError::Cancelled) => Ok(None),
         Err(e) => Err(e),
     }
