@@ -11,6 +11,7 @@ pub mod pb;
 pub mod planning;
 pub mod publish;
 pub mod records;
+pub mod reflection;
 pub mod replan;
 pub mod state;
 pub mod status;
@@ -118,10 +119,7 @@ pub async fn run(
     health_reporter
         .set_serving::<SupplierServiceServer<SupplierApi>>()
         .await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
+    let reflection = reflection::Reflection::chainplan()
         .map_err(|e| std::io::Error::other(e.to_string()))?;
 
     let intercept = |auth: Authenticator| move |req| auth.intercept(req);
@@ -164,7 +162,8 @@ pub async fn run(
     tracing::info!(%addr, "chainplan serving");
     builder
         .add_service(health_service)
-        .add_service(reflection)
+        .add_service(reflection.v1())
+        .add_service(reflection.v1alpha())
         .add_service(network)
         .add_service(planning)
         .add_service(supplier)
