@@ -3,13 +3,14 @@
 //! Atomic conditional writes, versioning, the allocation log with its
 //! wake-ups, idempotent publishes and acknowledgements.
 
+use chainplan::model::scenario::ScenarioChange;
 use chainplan::model::{
     parse_network, Allocation, AllocationEntry, AllocationKind, NetworkDoc, Plan,
 };
 use chainplan::planning::{solve, SolveOptions};
 use chainplan::store::{
     Acknowledgement, MemoryStore, NetworkChange, PlanOrigin, PlanRecord, Publish, ReplanMode,
-    ReplanPolicy, Store, StoreError,
+    ReplanPolicy, ScenarioRecord, Store, StoreError,
 };
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -194,6 +195,44 @@ async fn suite(store: Arc<dyn Store>) {
             .collect::<Vec<_>>(),
         [(1, true), (2, false)]
     );
+
+    // Scenarios: stored once, listed per network, deleted; their plans recorded.
+    let scenario = |id: &str| ScenarioRecord {
+        scenario_id: id.into(),
+        name: format!("what if {id}"),
+        network_id: "n".into(),
+        base_version: 1,
+        changes: vec![ScenarioChange::CarbonPrice { price: 80.0 }],
+        created_at: SystemTime::now(),
+        plan_id: None,
+        base_plan_id: None,
+    };
+    store.put_scenario(scenario("s1")).await.unwrap();
+    store.put_scenario(scenario("s2")).await.unwrap();
+    assert!(matches!(
+        store.put_scenario(scenario("s1")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let listed = store.list_scenarios("n").await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|s| s.scenario_id.as_str())
+            .collect::<Vec<_>>(),
+        ["s1", "s2"]
+    );
+    store.set_scenario_plans("s1", "p2", "p1").await.unwrap();
+    assert_eq!(
+        store.get_scenario("s1").await.unwrap().plan_id.as_deref(),
+        Some("p2")
+    );
+    assert!(store.set_scenario_plans("s1", "ghost", "p1").await.is_err());
+    store.delete_scenario("s2").await.unwrap();
+    assert!(matches!(
+        store.get_scenario("s2").await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(store.list_scenarios("n").await.unwrap().len(), 1);
 
     // The re-plan policy defaults to on request.
     assert_eq!(

@@ -4,7 +4,7 @@
 
 use super::{
     Acknowledgement, AllocationVersion, NetworkChange, NetworkSummary, NetworkVersion, PlanRecord,
-    Publish, PublishReceipt, ReplanPolicy, Store, StoreError,
+    Publish, PublishReceipt, ReplanPolicy, ScenarioRecord, Store, StoreError,
 };
 use crate::model::{Allocation, NetworkDoc};
 use crate::planning::diff_allocations;
@@ -24,6 +24,8 @@ pub struct MemoryStore {
 struct State {
     networks: BTreeMap<String, NetworkState>,
     plans: HashMap<String, PlanRecord>,
+    /// Scenarios by id; listings sort them by creation time.
+    scenarios: HashMap<String, ScenarioRecord>,
 }
 
 #[derive(Default)]
@@ -343,6 +345,69 @@ impl Store for MemoryStore {
             .get(enterprise)
             .map(|log| log.acknowledgements.clone())
             .unwrap_or_default())
+    }
+
+    async fn put_scenario(&self, scenario: ScenarioRecord) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        state.network(&scenario.network_id)?;
+        if state.scenarios.contains_key(&scenario.scenario_id) {
+            return Err(StoreError::Conflict(format!(
+                "scenario \"{}\" already exists",
+                scenario.scenario_id
+            )));
+        }
+        state
+            .scenarios
+            .insert(scenario.scenario_id.clone(), scenario);
+        Ok(())
+    }
+
+    async fn get_scenario(&self, scenario_id: &str) -> Result<ScenarioRecord, StoreError> {
+        self.lock()
+            .scenarios
+            .get(scenario_id)
+            .cloned()
+            .ok_or_else(|| StoreError::not_found("scenario", scenario_id))
+    }
+
+    async fn list_scenarios(&self, network_id: &str) -> Result<Vec<ScenarioRecord>, StoreError> {
+        let state = self.lock();
+        state.network(network_id)?;
+        let mut found: Vec<ScenarioRecord> = state
+            .scenarios
+            .values()
+            .filter(|s| s.network_id == network_id)
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| (a.created_at, &a.scenario_id).cmp(&(b.created_at, &b.scenario_id)));
+        Ok(found)
+    }
+
+    async fn delete_scenario(&self, scenario_id: &str) -> Result<(), StoreError> {
+        self.lock()
+            .scenarios
+            .remove(scenario_id)
+            .map(|_| ())
+            .ok_or_else(|| StoreError::not_found("scenario", scenario_id))
+    }
+
+    async fn set_scenario_plans(
+        &self,
+        scenario_id: &str,
+        plan_id: &str,
+        base_plan_id: &str,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if !state.plans.contains_key(plan_id) {
+            return Err(StoreError::not_found("plan", plan_id));
+        }
+        let scenario = state
+            .scenarios
+            .get_mut(scenario_id)
+            .ok_or_else(|| StoreError::not_found("scenario", scenario_id))?;
+        scenario.plan_id = Some(plan_id.to_string());
+        scenario.base_plan_id = Some(base_plan_id.to_string());
+        Ok(())
     }
 
     async fn set_replan_policy(

@@ -11,6 +11,7 @@ mod memory;
 
 pub use memory::MemoryStore;
 
+use crate::model::scenario::ScenarioChange;
 use crate::model::{Allocation, AllocationChange, NetworkDoc, Plan};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -222,6 +223,22 @@ pub enum ReplanMode {
     AutomaticPublish,
 }
 
+/// A what-if scenario: an overlay of changes on a base network version. It
+/// holds the changes only; the changed document is built when it is solved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioRecord {
+    pub scenario_id: String,
+    pub name: String,
+    pub network_id: String,
+    pub base_version: u64,
+    pub changes: Vec<ScenarioChange>,
+    pub created_at: SystemTime,
+    /// The plan of its latest solve.
+    pub plan_id: Option<String>,
+    /// The base plan that solve is compared against.
+    pub base_plan_id: Option<String>,
+}
+
 /// The state of chainplan. Every write is atomic: it applies whole or not at
 /// all, and a conditional write that loses returns [`StoreError::Conflict`].
 #[async_trait]
@@ -297,6 +314,24 @@ pub trait Store: Send + Sync + 'static {
         network_id: &str,
         enterprise: &str,
     ) -> Result<Vec<Acknowledgement>, StoreError>;
+
+    /// Stores a new scenario; ids are never reused.
+    async fn put_scenario(&self, scenario: ScenarioRecord) -> Result<(), StoreError>;
+
+    async fn get_scenario(&self, scenario_id: &str) -> Result<ScenarioRecord, StoreError>;
+
+    /// The scenarios of a network, oldest first.
+    async fn list_scenarios(&self, network_id: &str) -> Result<Vec<ScenarioRecord>, StoreError>;
+
+    async fn delete_scenario(&self, scenario_id: &str) -> Result<(), StoreError>;
+
+    /// Records the plans of a scenario's latest solve.
+    async fn set_scenario_plans(
+        &self,
+        scenario_id: &str,
+        plan_id: &str,
+        base_plan_id: &str,
+    ) -> Result<(), StoreError>;
 
     async fn set_replan_policy(
         &self,
