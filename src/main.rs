@@ -1,5 +1,6 @@
 //! The `chainplan` command line: validate a network document, solve it to a
-//! plan, draw its chain as Graphviz DOT, or generate a synthetic one.
+//! plan, compare what-if scenarios with it, rank suppliers by criticality,
+//! draw its chain as Graphviz DOT, or generate a synthetic one.
 //!
 //! Owns argument parsing (clap), tracing set-up and the mapping of failures to
 //! exit codes (see [`Exit`]). Everything it does is a call into the library;
@@ -9,7 +10,11 @@ mod serve;
 
 use anyhow::Context;
 use chainplan::import::willems::read_willems;
+use chainplan::model::scenario::{apply_changes, PeriodRange, ScenarioChange};
 use chainplan::model::{parse_network, DocError, NetworkDoc, Problem};
+use chainplan::planning::batch::{solve_batch, BatchError, ScenarioProgress};
+use chainplan::planning::compare::{self, Comparison};
+use chainplan::planning::criticality;
 use chainplan::planning::generate::{generate, GeneratorSpec};
 use chainplan::planning::graph::ChainGraph;
 use chainplan::planning::{solve, LpAlgorithm, PlanError, Progress, SolveOptions};
@@ -35,6 +40,11 @@ enum Command {
     Validate(ValidateArgs),
     /// Solve a network document to a plan.
     Solve(SolveArgs),
+    /// Solve what-if scenarios of a network document and compare each
+    /// with today's plan.
+    Whatif(WhatifArgs),
+    /// Rank supplier enterprises by what their outage would cost the chain.
+    Criticality(CriticalityArgs),
     /// Draw the chain of a network document.
     Graph(GraphArgs),
     /// Generate a synthetic, valid network document.
@@ -133,6 +143,63 @@ enum SolveFormat {
     Json,
     /// The readable report; with --out, the JSON still goes to the file.
     Summary,
+}
+
+#[derive(Debug, Args)]
+struct WhatifArgs {
+    /// The base network document (JSON); `-` reads standard input.
+    doc: PathBuf,
+    /// A scenario: a JSON array of changes, named after the file's stem
+    /// (repeatable, at least once).
+    #[arg(long = "change", value_name = "FILE", required = true)]
+    changes: Vec<PathBuf>,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Summary)]
+    format: ReportFormat,
+    /// Wall-clock limit for each solve, in seconds.
+    #[arg(long, value_name = "S")]
+    time_limit: Option<f64>,
+    /// Scenarios solved at once (default: the machine's cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    workers: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+struct CriticalityArgs {
+    /// The network document (JSON); `-` reads standard input.
+    doc: PathBuf,
+    /// The outage's periods, first and last included: `A..B`.
+    #[arg(long, value_name = "A..B", value_parser = parse_periods)]
+    periods: PeriodRange,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Summary)]
+    format: ReportFormat,
+    /// Wall-clock limit for each solve, in seconds.
+    #[arg(long, value_name = "S")]
+    time_limit: Option<f64>,
+    /// Outages solved at once (default: the machine's cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    workers: Option<u32>,
+}
+
+/// `A..B` of `--periods`: both ends included.
+fn parse_periods(text: &str) -> Result<PeriodRange, String> {
+    let bad = || format!("expected FIRST..LAST such as 2..4, got \"{text}\"");
+    let (first, last) = text.split_once("..").ok_or_else(bad)?;
+    let first: u32 = first.trim().parse().map_err(|_| bad())?;
+    let last: u32 = last.trim().parse().map_err(|_| bad())?;
+    if first > last {
+        return Err(format!("the first period {first} is after the last {last}"));
+    }
+    Ok(PeriodRange { first, last })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// The readable report.
+    Summary,
+    /// The figures as pretty JSON.
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -247,6 +314,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate(&args),
         Command::Solve(args) => solve_doc(&args),
+        Command::Whatif(args) => whatif(&args),
+        Command::Criticality(args) => criticality_of(&args),
         Command::Graph(args) => graph(&args),
         Command::Generate(args) => generate_doc(&args),
         Command::Import(ImportCommand::Willems(args)) => import_willems(&args),
@@ -321,6 +390,164 @@ fn solve_doc(args: &SolveArgs) -> Result<(), Exit> {
         SolveFormat::Json if args.out.is_none() => write_stdout(&format!("{json}\n")),
         SolveFormat::Json => Ok(()),
     }
+}
+
+fn whatif(args: &WhatifArgs) -> Result<(), Exit> {
+    let text = read_doc(&args.doc)?;
+    let (doc, warnings) = parse_network(&text)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    // Every change file is read and checked before anything is solved, so
+    // one run lists every problem of every file.
+    let mut scenarios: Vec<(String, Vec<ScenarioChange>)> = Vec::new();
+    let mut problems = Vec::new();
+    for file in &args.changes {
+        let name = file.file_stem().map_or_else(
+            || file.display().to_string(),
+            |s| s.to_string_lossy().into(),
+        );
+        let shown = file.display();
+        if scenarios.iter().any(|(n, _)| *n == name) {
+            problems.push(format!("{shown}: a second scenario named \"{name}\""));
+            continue;
+        }
+        match read_changes(file) {
+            Ok(changes) => {
+                if let Err(found) = apply_changes(&doc, &changes) {
+                    problems.extend(found.iter().map(|p| format!("{shown}: {p}")));
+                }
+                scenarios.push((name, changes));
+            }
+            Err(lines) => problems.extend(lines),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Exit::Invalid(problems));
+    }
+
+    let options = SolveOptions {
+        time_limit_seconds: args.time_limit,
+        ..SolveOptions::default()
+    };
+    let base = Arc::new(solve_with_progress(&doc, &options)?);
+    // A MILP scenario starts from the base plan's setups and renovations.
+    let options = SolveOptions {
+        warm_start: Some(base.clone()),
+        ..options
+    };
+    let workers = args.workers.map_or_else(cores, |n| n as usize);
+    let solved = solve_batch(&doc, &scenarios, &options, workers, report_scenario);
+    let mut comparisons: Vec<(String, Comparison)> = Vec::new();
+    for (name, result) in solved {
+        match result {
+            Ok((scenario_doc, plan)) => {
+                comparisons.push((name, compare::compare(&doc, &base, &scenario_doc, &plan)));
+            }
+            Err(BatchError::Changes(found)) => {
+                return Err(Exit::Invalid(
+                    found.iter().map(|p| format!("{name}: {p}")).collect(),
+                ));
+            }
+            Err(BatchError::Solve(e)) => return Err(e.into()),
+        }
+    }
+
+    match args.format {
+        ReportFormat::Json => {
+            let list: Vec<serde_json::Value> = comparisons
+                .iter()
+                .map(|(name, c)| serde_json::json!({"name": name, "comparison": c}))
+                .collect();
+            write_json(&list)
+        }
+        ReportFormat::Summary => write_stdout(&compare::report(&doc, &base, &comparisons)),
+    }
+}
+
+/// A change file: a JSON array of changes. Each change is read on its own
+/// so that a problem names its place (`changes[2]: ...`).
+fn read_changes(file: &Path) -> Result<Vec<ScenarioChange>, Vec<String>> {
+    let shown = file.display();
+    let text =
+        std::fs::read_to_string(file).map_err(|e| vec![format!("cannot read {shown}: {e}")])?;
+    let values: Vec<serde_json::Value> = serde_json::from_str(&text)
+        .map_err(|e| vec![format!("{shown}: not a JSON array of changes: {e}")])?;
+    let mut changes = Vec::new();
+    let mut problems = Vec::new();
+    for (k, value) in values.into_iter().enumerate() {
+        match serde_json::from_value::<ScenarioChange>(value) {
+            Ok(change) => changes.push(change),
+            Err(e) => problems.push(format!("{shown}: changes[{k}]: {e}")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(changes)
+    } else {
+        Err(problems)
+    }
+}
+
+fn criticality_of(args: &CriticalityArgs) -> Result<(), Exit> {
+    let text = read_doc(&args.doc)?;
+    let (doc, warnings) = parse_network(&text)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let periods = doc.horizon.periods;
+    if args.periods.last >= periods {
+        return Err(Exit::Invalid(vec![format!(
+            "--periods: the last period is {}, but the horizon has periods 0..{}",
+            args.periods.last,
+            periods - 1
+        )]));
+    }
+    let options = SolveOptions {
+        time_limit_seconds: args.time_limit,
+        ..SolveOptions::default()
+    };
+    let base = solve_with_progress(&doc, &options)?;
+    let workers = args.workers.map_or_else(cores, |n| n as usize);
+    let ranking = criticality::criticality(&doc, &base, args.periods, &options, workers);
+    match args.format {
+        ReportFormat::Json => write_json(&ranking),
+        ReportFormat::Summary => write_stdout(&criticality::summary(&ranking)),
+    }
+}
+
+/// Solves the base document with the progress line on stderr.
+fn solve_with_progress(
+    doc: &NetworkDoc,
+    options: &SolveOptions,
+) -> Result<chainplan::model::Plan, Exit> {
+    let progress = ProgressLine::new();
+    let options = SolveOptions {
+        progress: Some(progress.callback()),
+        ..options.clone()
+    };
+    let solved = solve(doc, &options);
+    progress.finish();
+    Ok(solved?)
+}
+
+/// One line on stderr as each scenario of a batch ends.
+fn report_scenario(name: &str, event: ScenarioProgress) {
+    match event {
+        ScenarioProgress::Solved(status) => eprintln!("scenario {name}: {}", status.as_str()),
+        ScenarioProgress::Failed => eprintln!("scenario {name}: no plan"),
+        ScenarioProgress::Started | ScenarioProgress::Solving(_) => {}
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn write_json(value: &impl serde::Serialize) -> Result<(), Exit> {
+    let json = serde_json::to_string_pretty(value)
+        .context("serialising the result")
+        .map_err(Exit::Internal)?;
+    write_stdout(&format!("{json}\n"))
 }
 
 fn graph(args: &GraphArgs) -> Result<(), Exit> {

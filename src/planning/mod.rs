@@ -3,7 +3,10 @@
 //! reading the solution back into a `Plan` with duals and conflicts.
 //! No tokio, no redis, no tonic: callable from a laptop without a server.
 
+pub mod batch;
+pub mod compare;
 mod conflicts;
+pub mod criticality;
 mod extract;
 mod fence;
 mod formulation;
@@ -16,6 +19,9 @@ pub mod replan;
 mod scope;
 mod solve;
 
+pub use batch::{solve_batch, BatchError, ScenarioProgress, ScenarioResult};
+pub use compare::{compare, rank, Comparison, Delta, Kpi};
+pub use criticality::{criticality, Criticality, SupplierImpact};
 pub use replan::{affected_demands, diff_allocations, validate_baseline, Baseline};
 pub use solve::{
     solve, LpAlgorithm, PlanError, Progress, ProgressFn, SolveOptions, DEFAULT_RELATIVE_GAP,

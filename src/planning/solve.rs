@@ -12,6 +12,7 @@ use super::replan::{check_baseline, Baseline};
 use super::scope::Scope;
 use crate::model::{validate, DocError, NetworkDoc, Plan, PlanStatus};
 use highs::{HighsModelStatus, HighsSolutionStatus};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -117,6 +118,10 @@ pub struct SolveOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Re-plan against this base plan: frozen fence and stability penalty.
     pub baseline: Option<Baseline>,
+    /// Start a MILP's search from this plan's integer decisions, usually the
+    /// base plan of a what-if scenario (see [`solve`]). A linear program
+    /// ignores it: its interior point method cannot use a starting point.
+    pub warm_start: Option<Arc<Plan>>,
 }
 
 impl std::fmt::Debug for SolveOptions {
@@ -133,6 +138,10 @@ impl std::fmt::Debug for SolveOptions {
                 &self.cancel.as_ref().map(|c| c.load(Ordering::Relaxed)),
             )
             .field("baseline", &self.baseline)
+            .field(
+                "warm_start",
+                &self.warm_start.as_ref().map(|p| (p.status, p.objective)),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -161,6 +170,12 @@ pub enum PlanError {
 /// The document is validated first; infeasible and unbounded documents give a
 /// plan with that status, not an error.
 ///
+/// With [`SolveOptions::warm_start`] (a plan with a solution), a MILP starts
+/// from that plan's setups and renovation starts: HiGHS fixes them, solves
+/// the LP of the rest, and takes the result, if feasible, as its first
+/// incumbent. The optimum is the same; a solve stopped by its time limit
+/// ends with a better plan, one run to optimality is not faster.
+///
 /// # Errors
 /// `Document` for an invalid document, `Option` for a bad option, `Solver`
 /// when HiGHS itself fails, `Cancelled` when [`SolveOptions::cancel`] stops
@@ -186,7 +201,18 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
     ticker.phase("solve");
     let solve_started = Instant::now();
     let is_mip = model.map.integer_columns > 0;
-    let run = run_highs_reporting(model, options, is_mip, deadline.remaining(), ticker.mip())?;
+    let start = match &options.warm_start {
+        Some(plan) if is_mip && plan.status.has_solution() => mip_start(&net, &model.map, plan),
+        _ => Vec::new(),
+    };
+    let run = run_highs_reporting(
+        model,
+        options,
+        is_mip,
+        deadline.remaining(),
+        ticker.mip(),
+        &start,
+    )?;
     let mut plan = match run.outcome {
         Outcome::Solved(values) => {
             ticker.phase("duals");
@@ -245,6 +271,51 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
     plan.stats.constraints = run.model_map.rows;
     plan.stats.build_seconds = build_seconds;
     Ok(plan)
+}
+
+/// A MIP start from `plan` for the model of `map`, as (column, value): every
+/// setup `y[o,t]` (1 where the plan makes something with `o` in `t` and the
+/// line has capacity in `t` now, else 0) and every renovation start `z[r,t]`
+/// (1 in the period the plan starts `r`, else 0).
+///
+/// A renovation the plan does not have, or whose planned start (or skipping,
+/// for an optional one) the model no longer allows, is left out; HiGHS then
+/// completes the start with a short search of its own. Continuous decisions
+/// are left out too: HiGHS recomputes them for the fixed integers anyway,
+/// since the plan's own quantities rarely fit a changed document.
+fn mip_start(net: &Network, map: &ModelMap, plan: &Plan) -> Vec<(usize, f64)> {
+    let made: HashSet<(&str, usize)> = plan
+        .production
+        .iter()
+        .filter(|p| p.qty > 0.0)
+        .map(|p| (p.operation.as_str(), p.period as usize))
+        .collect();
+    let mut start = Vec::new();
+    for (o, op) in net.operations.iter().enumerate() {
+        let capacity = &net.lines[op.line].capacity;
+        for (t, y) in map.setup[o].iter().enumerate() {
+            let Some(y) = y else { continue };
+            let on = made.contains(&(op.id.as_str(), t)) && capacity[t] > 0.0;
+            start.push((y.col, if on { 1.0 } else { 0.0 }));
+        }
+    }
+    for (r, rd) in net.renovations.iter().enumerate() {
+        let Some(planned) = plan.renovations.iter().find(|p| p.id == rd.doc.id) else {
+            continue;
+        };
+        let columns = &map.start[r];
+        let usable = match planned.start {
+            Some(s) => columns.iter().any(|(t, _)| *t == s as usize),
+            None => rd.doc.optional,
+        };
+        if usable {
+            for (t, z) in columns {
+                let on = planned.start == Some(*t as u32);
+                start.push((z.col, if on { 1.0 } else { 0.0 }));
+            }
+        }
+    }
+    start
 }
 
 /// A MILP's capacity prices: the row duals of the LP with its setups and
@@ -370,18 +441,20 @@ pub(crate) fn run_highs(
     is_mip: bool,
     time_limit: Option<f64>,
 ) -> Result<Run, PlanError> {
-    run_highs_reporting(model, options, is_mip, time_limit, None)
+    run_highs_reporting(model, options, is_mip, time_limit, None, &[])
 }
 
 /// [`run_highs`], copying the MIP search's incumbent, bound and gap into
 /// `mip` as HiGHS reports them. Only the main solve reports: the priced LP
 /// and the elastic conflict models would show numbers of other problems.
+/// `start` is a (partial) MIP start as (column, value); empty for none.
 fn run_highs_reporting(
     model: PlanModel,
     options: &SolveOptions,
     is_mip: bool,
     time_limit: Option<f64>,
     mip: Option<&Arc<MipProgress>>,
+    start: &[(usize, f64)],
 ) -> Result<Run, PlanError> {
     check_cancel(options)?;
     let PlanModel { problem, map } = model;
@@ -409,6 +482,9 @@ fn run_highs_reporting(
     }
     for (name, value) in &options.highs_options {
         set_highs_option(&mut highs_model, name, value)?;
+    }
+    if is_mip && !start.is_empty() {
+        set_mip_start(&mut highs_model, start);
     }
     let solved = run_watched(highs_model, options.cancel.as_ref(), mip.filter(|_| is_mip))?;
     let has_solution = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
@@ -441,6 +517,33 @@ fn run_highs_reporting(
         outcome,
         model_map: map,
     })
+}
+
+/// Hands HiGHS a partial solution. A start is only a hint: if HiGHS refuses
+/// it, the solve goes on without it.
+fn set_mip_start(model: &mut highs::Model, start: &[(usize, f64)]) {
+    let (Ok(count), Ok(index)) = (
+        highs_sys::HighsInt::try_from(start.len()),
+        start
+            .iter()
+            .map(|(c, _)| highs_sys::HighsInt::try_from(*c))
+            .collect::<Result<Vec<_>, _>>(),
+    ) else {
+        return;
+    };
+    let value: Vec<f64> = start.iter().map(|(_, v)| *v).collect();
+    // SAFETY: `model.as_mut_ptr()` is the live Highs object `model` owns;
+    // `index` and `value` hold `count` entries each and outlive the call,
+    // which copies them.
+    // The status is not checked: a refused start leaves the model as it was.
+    let _ = unsafe {
+        highs_sys::Highs_setSparseSolution(
+            model.as_mut_ptr(),
+            count,
+            index.as_ptr(),
+            value.as_ptr(),
+        )
+    };
 }
 
 /// Sets a HiGHS option from text: HiGHS options are typed, so the value is
