@@ -5,12 +5,13 @@
 
 use std::path::PathBuf;
 
-const PROTOS: [&str; 5] = [
+const PROTOS: [&str; 6] = [
     "proto/chainplan/v1/network.proto",
     "proto/chainplan/v1/plan.proto",
     "proto/chainplan/v1/network_service.proto",
     "proto/chainplan/v1/planning_service.proto",
     "proto/chainplan/v1/supplier_service.proto",
+    "proto/chainplan/v1/scenario_service.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -7,6 +7,7 @@ pub mod edit;
 pub mod parse;
 pub mod plan;
 pub mod problem;
+pub mod scenario;
 pub mod validate;
 
 pub use doc::*;

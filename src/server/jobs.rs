@@ -148,6 +148,7 @@ const KEEP_FINISHED: Duration = Duration::from_secs(600);
 /// The solver pool.
 #[derive(Debug, Clone)]
 pub struct SolvePool {
+    worker_count: usize,
     workers: Arc<Semaphore>,
     admitted: Arc<Semaphore>,
     jobs: Arc<Mutex<HashMap<String, Arc<Job>>>>,
@@ -159,11 +160,17 @@ impl SolvePool {
     pub fn new(workers: usize, queue: usize) -> SolvePool {
         let workers = workers.max(1);
         SolvePool {
+            worker_count: workers,
             workers: Arc::new(Semaphore::new(workers)),
             admitted: Arc::new(Semaphore::new(workers + queue)),
             jobs: Arc::new(Mutex::new(HashMap::new())),
             shutting_down: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// How many solves run at once.
+    pub fn workers(&self) -> usize {
+        self.worker_count
     }
 
     /// A job by id.

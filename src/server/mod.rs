@@ -13,6 +13,8 @@ pub mod publish;
 pub mod records;
 pub mod reflection;
 pub mod replan;
+pub mod scenario;
+pub mod scenario_records;
 pub mod state;
 pub mod status;
 pub mod supplier;
@@ -22,8 +24,10 @@ use crate::server::jobs::SolvePool;
 use crate::server::network::NetworkApi;
 use crate::server::pb::network_service_server::NetworkServiceServer;
 use crate::server::pb::planning_service_server::PlanningServiceServer;
+use crate::server::pb::scenario_service_server::ScenarioServiceServer;
 use crate::server::pb::supplier_service_server::SupplierServiceServer;
 use crate::server::planning::PlanningApi;
+use crate::server::scenario::ScenarioApi;
 use crate::server::state::{AppState, SolveLimits};
 use crate::server::supplier::SupplierApi;
 use crate::store::Store;
@@ -34,6 +38,7 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_stream::wrappers::TcpListenerStream;
+use tokio_stream::StreamExt;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 
@@ -119,8 +124,11 @@ pub async fn run(
     health_reporter
         .set_serving::<SupplierServiceServer<SupplierApi>>()
         .await;
-    let reflection = reflection::Reflection::chainplan()
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    health_reporter
+        .set_serving::<ScenarioServiceServer<ScenarioApi>>()
+        .await;
+    let reflection =
+        reflection::Reflection::chainplan().map_err(|e| std::io::Error::other(e.to_string()))?;
 
     let intercept = |auth: Authenticator| move |req| auth.intercept(req);
     let network = InterceptedService::new(
@@ -136,6 +144,13 @@ pub async fn run(
         })
         .max_decoding_message_size(MAX_REQUEST_BYTES)
         .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
+        intercept(auth.clone()),
+    );
+    let scenario = InterceptedService::new(
+        ScenarioServiceServer::new(ScenarioApi {
+            state: state.clone(),
+        })
+        .max_decoding_message_size(MAX_REQUEST_BYTES),
         intercept(auth.clone()),
     );
     let supplier = InterceptedService::new(
@@ -167,7 +182,23 @@ pub async fn run(
         .add_service(network)
         .add_service(planning)
         .add_service(supplier)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .add_service(scenario)
+        .serve_with_incoming_shutdown(incoming(listener), shutdown)
         .await?;
     Ok(())
+}
+
+/// The accepted connections, with Nagle's algorithm off: a unary response
+/// is written in two parts, and with it on the second waits for the
+/// client's delayed acknowledgement (about 40 ms per call).
+fn incoming(
+    listener: TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    TcpListenerStream::new(listener).map(|accepted| {
+        let stream = accepted?;
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(%err, "could not set TCP_NODELAY");
+        }
+        Ok(stream)
+    })
 }

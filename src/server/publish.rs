@@ -44,6 +44,11 @@ pub async fn publish_plan(
     request_id: Option<String>,
 ) -> Result<PublishReceipt, ServiceError> {
     let record = state.store.get_plan(plan_id).await?;
+    if record.origin == crate::store::PlanOrigin::Scenario {
+        return Err(ServiceError::FailedPrecondition(format!(
+            "plan \"{plan_id}\" belongs to a what-if scenario; promote the scenario and solve the new version"
+        )));
+    }
     if !record.plan.status.has_solution() {
         return Err(ServiceError::FailedPrecondition(format!(
             "plan \"{plan_id}\" has status {} and cannot be published",

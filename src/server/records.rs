@@ -75,6 +75,7 @@ pub fn network_version(v: &NetworkVersion) -> pb::NetworkVersion {
             NetworkChange::UpdateOrders => pb::NetworkChangeKind::UpdateOrders,
             NetworkChange::UpdateCapacity => pb::NetworkChangeKind::UpdateCapacity,
             NetworkChange::ReportCapacity => pb::NetworkChangeKind::ReportCapacity,
+            NetworkChange::PromoteScenario => pb::NetworkChangeKind::PromoteScenario,
         } as i32,
         reason: v.reason.clone(),
         name: doc.name.clone(),
@@ -102,6 +103,7 @@ pub fn plan_info(r: &PlanRecord, published: Option<(&str, u64)>) -> pb::PlanInfo
             PlanOrigin::Solve => pb::PlanOrigin::Solve,
             PlanOrigin::Replan => pb::PlanOrigin::Replan,
             PlanOrigin::AutomaticReplan => pb::PlanOrigin::AutomaticReplan,
+            PlanOrigin::Scenario => pb::PlanOrigin::Scenario,
         } as i32,
         base_plan_id: r.base_plan_id.clone().unwrap_or_default(),
         publish_version: if committed {

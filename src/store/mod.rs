@@ -57,6 +57,8 @@ pub enum NetworkChange {
     UpdateCapacity,
     /// A supplier reported lost or regained capacity.
     ReportCapacity,
+    /// A what-if scenario became the live network.
+    PromoteScenario,
 }
 
 /// One stored version of a network document.
@@ -92,6 +94,8 @@ pub enum PlanOrigin {
     Replan,
     /// A re-plan started by a capacity report or an order update.
     AutomaticReplan,
+    /// The plan of a what-if scenario, which is never published.
+    Scenario,
 }
 
 /// What a re-plan changed against the plan it replaces.

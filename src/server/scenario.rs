@@ -1,0 +1,544 @@
+//! `ScenarioService`: what-if scenarios for planners. A scenario is stored as
+//! its changes over a base network version; solving builds the changed
+//! document, solves it against the base plan (the committed plan of that
+//! version, or a fresh solve of it) and stores the plan as a scenario plan,
+//! which is never published. Nothing here touches the live network or its
+//! plan, except `PromoteScenario`, which makes the changed document a new
+//! live version.
+
+use crate::model::scenario::{apply_changes, PeriodRange};
+use crate::model::{NetworkDoc, Plan};
+use crate::planning::{
+    compare, criticality, rank, solve, solve_batch, ScenarioProgress, SolveOptions,
+};
+use crate::server::auth::{Caller, Need};
+use crate::server::pb;
+use crate::server::pb::scenario_service_server::ScenarioService;
+use crate::server::records::{network_version, plan_to_pb};
+use crate::server::scenario_records::{
+    changes_from_pb, comparison_to_pb, criticality_to_pb, kpi_from_pb, scenario_to_pb,
+};
+use crate::server::state::AppState;
+use crate::server::status::{ServiceError, Violation};
+use crate::store::{NetworkChange, NetworkVersion, PlanOrigin, PlanRecord, ScenarioRecord};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::Stream;
+use tonic::{Request, Response, Status};
+
+pub struct ScenarioApi {
+    pub state: AppState,
+}
+
+type EventStream = Pin<Box<dyn Stream<Item = Result<pb::SolveScenariosResponse, Status>> + Send>>;
+
+/// A problem of applying changes, put under the request's fields: change
+/// problems keep their `changes[i]` path, problems of the changed document
+/// go under `scenario_document`.
+fn change_problems(problems: Vec<crate::model::Problem>) -> ServiceError {
+    ServiceError::Invalid(
+        problems
+            .into_iter()
+            .map(|p| {
+                let field = if p.path.starts_with("changes[") {
+                    p.path
+                } else {
+                    crate::server::status::join_path("scenario_document", &p.path)
+                };
+                Violation::new(field, p.reason)
+            })
+            .collect(),
+    )
+}
+
+impl ScenarioApi {
+    fn options(&self, time_limit: Option<f64>) -> Result<SolveOptions, ServiceError> {
+        if let Some(t) = time_limit {
+            if !t.is_finite() || t <= 0.0 {
+                return Err(ServiceError::invalid(
+                    "time_limit_seconds",
+                    format!("must be a positive number of seconds, got {t}"),
+                ));
+            }
+        }
+        let limits = self.state.limits;
+        Ok(SolveOptions {
+            time_limit_seconds: Some(
+                time_limit
+                    .unwrap_or(limits.default_time_limit.as_secs_f64())
+                    .min(limits.max_time_limit.as_secs_f64()),
+            ),
+            ..SolveOptions::default()
+        })
+    }
+
+    /// The plan scenarios of a version are compared against: the network's
+    /// committed plan when it was solved for that version, else a plan of
+    /// the version solved (and stored) now.
+    async fn base_plan(
+        &self,
+        network: &NetworkVersion,
+        options: &SolveOptions,
+    ) -> Result<PlanRecord, ServiceError> {
+        if let Some(committed) = self.state.store.published_plan(&network.network_id).await? {
+            if committed.network_version == network.version {
+                return Ok(committed);
+            }
+        }
+        let doc = network.document.clone();
+        let opts = options.clone();
+        let plan = tokio::task::spawn_blocking(move || solve(&doc, &opts))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("base solve failed: {e}")))??;
+        let record = PlanRecord {
+            plan_id: format!("plan-{}", uuid::Uuid::new_v4()),
+            network_id: network.network_id.clone(),
+            network_version: network.version,
+            created_at: SystemTime::now(),
+            origin: PlanOrigin::Solve,
+            base_plan_id: None,
+            plan: Arc::new(plan),
+            impact: None,
+        };
+        self.state.store.put_plan(record.clone()).await?;
+        Ok(record)
+    }
+
+    async fn scenarios(&self, ids: &[String]) -> Result<Vec<ScenarioRecord>, ServiceError> {
+        if ids.is_empty() {
+            return Err(ServiceError::invalid("scenario_ids", "no scenarios given"));
+        }
+        let mut found = Vec::new();
+        for id in ids {
+            found.push(self.state.store.get_scenario(id).await?);
+        }
+        let first = &found[0];
+        let mut violations = Vec::new();
+        for (i, s) in found.iter().enumerate().skip(1) {
+            if s.network_id != first.network_id || s.base_version != first.base_version {
+                violations.push(Violation::new(
+                    format!("scenario_ids[{i}]"),
+                    format!(
+                        "branches from {}@{}, not {}@{} like the first",
+                        s.network_id, s.base_version, first.network_id, first.base_version
+                    ),
+                ));
+            }
+        }
+        if violations.is_empty() {
+            Ok(found)
+        } else {
+            Err(ServiceError::Invalid(violations))
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl ScenarioService for ScenarioApi {
+    async fn create_scenario(
+        &self,
+        request: Request<pb::CreateScenarioRequest>,
+    ) -> Result<Response<pb::CreateScenarioResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let pb::CreateScenarioRequest {
+            network_id,
+            base_version,
+            name,
+            changes,
+        } = request.into_inner();
+        crate::server::network::check_network_id(&network_id)?;
+        let changes = changes_from_pb(&changes)?;
+        let base = self
+            .state
+            .store
+            .get_network(&network_id, (base_version != 0).then_some(base_version))
+            .await
+            .map_err(ServiceError::from)?;
+        // Checked now, so a stored scenario always applies to its base.
+        apply_changes(&base.document, &changes).map_err(change_problems)?;
+        let record = ScenarioRecord {
+            scenario_id: format!("scenario-{}", uuid::Uuid::new_v4()),
+            name,
+            network_id,
+            base_version: base.version,
+            changes,
+            created_at: SystemTime::now(),
+            plan_id: None,
+            base_plan_id: None,
+        };
+        self.state
+            .store
+            .put_scenario(record.clone())
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(pb::CreateScenarioResponse {
+            scenario: Some(scenario_to_pb(&record)),
+        }))
+    }
+
+    async fn list_scenarios(
+        &self,
+        request: Request<pb::ListScenariosRequest>,
+    ) -> Result<Response<pb::ListScenariosResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let pb::ListScenariosRequest { network_id } = request.into_inner();
+        crate::server::network::check_network_id(&network_id)?;
+        let found = self
+            .state
+            .store
+            .list_scenarios(&network_id)
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(pb::ListScenariosResponse {
+            scenarios: found.iter().map(scenario_to_pb).collect(),
+        }))
+    }
+
+    async fn get_scenario(
+        &self,
+        request: Request<pb::GetScenarioRequest>,
+    ) -> Result<Response<pb::GetScenarioResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let pb::GetScenarioRequest { scenario_id } = request.into_inner();
+        let found = self
+            .state
+            .store
+            .get_scenario(&scenario_id)
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(pb::GetScenarioResponse {
+            scenario: Some(scenario_to_pb(&found)),
+        }))
+    }
+
+    async fn delete_scenario(
+        &self,
+        request: Request<pb::DeleteScenarioRequest>,
+    ) -> Result<Response<pb::DeleteScenarioResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let pb::DeleteScenarioRequest { scenario_id } = request.into_inner();
+        self.state
+            .store
+            .delete_scenario(&scenario_id)
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(pb::DeleteScenarioResponse {}))
+    }
+
+    type SolveScenariosStream = EventStream;
+
+    async fn solve_scenarios(
+        &self,
+        request: Request<pb::SolveScenariosRequest>,
+    ) -> Result<Response<Self::SolveScenariosStream>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let pb::SolveScenariosRequest {
+            scenario_ids,
+            time_limit_seconds,
+        } = request.into_inner();
+        let scenarios = self.scenarios(&scenario_ids).await?;
+        let mut options = self.options(time_limit_seconds)?;
+        let network = self
+            .state
+            .store
+            .get_network(&scenarios[0].network_id, Some(scenarios[0].base_version))
+            .await
+            .map_err(ServiceError::from)?;
+        let base = self.base_plan(&network, &options).await?;
+        // MILP scenarios start from the base plan's solution.
+        options.warm_start = Some(base.plan.clone());
+        let cancel = Arc::new(AtomicBool::new(false));
+        options.cancel = Some(cancel.clone());
+        let workers = self.state.pool.workers();
+        let store = self.state.store.clone();
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let mut shutdown = self.state.shutdown.clone();
+        // The server stopping cancels the batch; the caller going away
+        // does too, seen by the progress callback when its send fails.
+        let watch_cancel = cancel.clone();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = shutdown.changed() => watch_cancel.store(true, Ordering::Relaxed),
+                _ = done_rx => {},
+            }
+        });
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let doc: Arc<NetworkDoc> = network.document.clone();
+            let named: Vec<(String, Vec<_>)> = scenarios
+                .iter()
+                .map(|s| (s.scenario_id.clone(), s.changes.clone()))
+                .collect();
+            let progress_tx = tx.clone();
+            let gone = cancel.clone();
+            let solved = tokio::task::spawn_blocking(move || {
+                solve_batch(&doc, &named, &options, workers, |id, event| {
+                    let phase = match &event {
+                        ScenarioProgress::Started => pb::SolvePhase::Build,
+                        ScenarioProgress::Solving(p) => match p.phase {
+                            "solve" => pb::SolvePhase::Solve,
+                            "duals" => pb::SolvePhase::Duals,
+                            "conflicts" => pb::SolvePhase::Conflicts,
+                            "extract" => pb::SolvePhase::Extract,
+                            _ => pb::SolvePhase::Build,
+                        },
+                        ScenarioProgress::Solved(_) | ScenarioProgress::Failed => {
+                            pb::SolvePhase::Extract
+                        }
+                    };
+                    let sent = progress_tx.blocking_send(Ok(pb::SolveScenariosResponse {
+                        event: Some(pb::solve_scenarios_response::Event::Progress(
+                            pb::ScenarioProgress {
+                                scenario_id: id.to_string(),
+                                phase: phase as i32,
+                                elapsed_seconds: started.elapsed().as_secs_f64(),
+                            },
+                        )),
+                    }));
+                    if sent.is_err() {
+                        gone.store(true, Ordering::Relaxed);
+                    }
+                })
+            })
+            .await;
+            let _ = done_tx.send(());
+            let results = match solved {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = tx
+                        .send(Err(Status::from(ServiceError::Internal(format!(
+                            "batch failed: {e}"
+                        )))))
+                        .await;
+                    return;
+                }
+            };
+            for (scenario_id, result) in results {
+                let event = match result {
+                    Ok((_, plan)) => {
+                        let plan_id = format!("plan-{}", uuid::Uuid::new_v4());
+                        let stored = store_scenario_plan(
+                            &*store,
+                            &scenario_id,
+                            &plan_id,
+                            &base,
+                            plan.clone(),
+                        )
+                        .await;
+                        match stored {
+                            Ok(()) => pb::ScenarioResult {
+                                scenario_id,
+                                plan_id,
+                                plan: Some(plan_to_pb(&plan)),
+                            },
+                            Err(e) => {
+                                let _ = tx.send(Err(Status::from(e))).await;
+                                return;
+                            }
+                        }
+                    }
+                    // Stored scenarios always apply, so this is a solver
+                    // failure or a cancel: a result without a plan.
+                    Err(err) => {
+                        tracing::warn!(%scenario_id, %err, "scenario without a plan");
+                        pb::ScenarioResult {
+                            scenario_id,
+                            plan_id: String::new(),
+                            plan: None,
+                        }
+                    }
+                };
+                let message = pb::SolveScenariosResponse {
+                    event: Some(pb::solve_scenarios_response::Event::Result(event)),
+                };
+                if tx.send(Ok(message)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn compare_scenarios(
+        &self,
+        request: Request<pb::CompareScenariosRequest>,
+    ) -> Result<Response<pb::CompareScenariosResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let pb::CompareScenariosRequest {
+            scenario_ids,
+            rank_by,
+        } = request.into_inner();
+        let kpi = kpi_from_pb(rank_by)?;
+        let scenarios = self.scenarios(&scenario_ids).await?;
+        let network = self
+            .state
+            .store
+            .get_network(&scenarios[0].network_id, Some(scenarios[0].base_version))
+            .await
+            .map_err(ServiceError::from)?;
+        let mut comparisons = Vec::new();
+        for (i, s) in scenarios.iter().enumerate() {
+            let (Some(plan_id), Some(base_id)) = (&s.plan_id, &s.base_plan_id) else {
+                return Err(ServiceError::FailedPrecondition(format!(
+                    "scenario_ids[{i}]: scenario \"{}\" is not solved yet",
+                    s.scenario_id
+                ))
+                .into());
+            };
+            let plan = self
+                .state
+                .store
+                .get_plan(plan_id)
+                .await
+                .map_err(ServiceError::from)?;
+            let base = self
+                .state
+                .store
+                .get_plan(base_id)
+                .await
+                .map_err(ServiceError::from)?;
+            let doc = apply_changes(&network.document, &s.changes).map_err(change_problems)?;
+            comparisons.push((
+                s.scenario_id.clone(),
+                compare(&network.document, &base.plan, &doc, &plan.plan),
+            ));
+        }
+        let ranking = rank(&comparisons, kpi)
+            .into_iter()
+            .map(|(scenario_id, delta)| pb::RankedScenario { scenario_id, delta })
+            .collect();
+        Ok(Response::new(pb::CompareScenariosResponse {
+            comparisons: comparisons
+                .iter()
+                .map(|(id, c)| comparison_to_pb(id, c))
+                .collect(),
+            ranking,
+        }))
+    }
+
+    async fn sweep_criticality(
+        &self,
+        request: Request<pb::SweepCriticalityRequest>,
+    ) -> Result<Response<pb::SweepCriticalityResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let pb::SweepCriticalityRequest {
+            network_id,
+            network_version,
+            periods,
+            time_limit_seconds,
+        } = request.into_inner();
+        crate::server::network::check_network_id(&network_id)?;
+        let periods = periods.ok_or_else(|| ServiceError::invalid("periods", "required"))?;
+        let network = self
+            .state
+            .store
+            .get_network(
+                &network_id,
+                (network_version != 0).then_some(network_version),
+            )
+            .await
+            .map_err(ServiceError::from)?;
+        if periods.first > periods.last || periods.last >= network.document.horizon.periods {
+            return Err(ServiceError::invalid(
+                "periods",
+                format!(
+                    "must satisfy first <= last <= {}",
+                    network.document.horizon.periods.saturating_sub(1)
+                ),
+            )
+            .into());
+        }
+        let options = self.options(time_limit_seconds)?;
+        let base = self.base_plan(&network, &options).await?;
+        let workers = self.state.pool.workers();
+        let doc = network.document.clone();
+        let window = PeriodRange {
+            first: periods.first,
+            last: periods.last,
+        };
+        let plan: Arc<Plan> = base.plan.clone();
+        let swept = tokio::task::spawn_blocking(move || {
+            criticality(&doc, &plan, window, &options, workers)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("sweep failed: {e}")))?;
+        Ok(Response::new(criticality_to_pb(&swept)))
+    }
+
+    async fn promote_scenario(
+        &self,
+        request: Request<pb::PromoteScenarioRequest>,
+    ) -> Result<Response<pb::PromoteScenarioResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let pb::PromoteScenarioRequest {
+            scenario_id,
+            expected_version,
+        } = request.into_inner();
+        let scenario = self
+            .state
+            .store
+            .get_scenario(&scenario_id)
+            .await
+            .map_err(ServiceError::from)?;
+        let base = self
+            .state
+            .store
+            .get_network(&scenario.network_id, Some(scenario.base_version))
+            .await
+            .map_err(ServiceError::from)?;
+        let doc = apply_changes(&base.document, &scenario.changes).map_err(change_problems)?;
+        let expected = if expected_version == 0 {
+            scenario.base_version
+        } else {
+            expected_version
+        };
+        let stored = self
+            .state
+            .store
+            .put_network(
+                &scenario.network_id,
+                Arc::new(doc),
+                NetworkChange::PromoteScenario,
+                &format!(
+                    "promoted scenario {} ({})",
+                    scenario.scenario_id, scenario.name
+                ),
+                Some(expected),
+            )
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(pb::PromoteScenarioResponse {
+            network: Some(network_version(&stored)),
+        }))
+    }
+}
+
+/// Stores a scenario's plan and records it on the scenario.
+async fn store_scenario_plan(
+    store: &dyn crate::store::Store,
+    scenario_id: &str,
+    plan_id: &str,
+    base: &PlanRecord,
+    plan: Plan,
+) -> Result<(), ServiceError> {
+    store
+        .put_plan(PlanRecord {
+            plan_id: plan_id.to_string(),
+            network_id: base.network_id.clone(),
+            network_version: base.network_version,
+            created_at: SystemTime::now(),
+            origin: PlanOrigin::Scenario,
+            base_plan_id: Some(base.plan_id.clone()),
+            plan: Arc::new(plan),
+            impact: None,
+        })
+        .await?;
+    store
+        .set_scenario_plans(scenario_id, plan_id, &base.plan_id)
+        .await?;
+    Ok(())
+}
