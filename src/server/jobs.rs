@@ -173,6 +173,20 @@ impl SolvePool {
         self.worker_count
     }
 
+    /// Admits work that runs its own solver threads (a scenario batch) as
+    /// one queued job: the permit holds its place until dropped.
+    ///
+    /// # Errors
+    /// RESOURCE_EXHAUSTED when the queue is full, UNAVAILABLE once shutdown began.
+    pub fn admit(&self) -> Result<OwnedSemaphorePermit, ServiceError> {
+        if self.shutting_down.load(Ordering::Relaxed) {
+            return Err(ServiceError::Unavailable("the server is shutting down".into()));
+        }
+        self.admitted.clone().try_acquire_owned().map_err(|_| {
+            ServiceError::ResourceExhausted("the solve queue is full; retry later".into())
+        })
+    }
+
     /// A job by id.
     pub fn job(&self, id: &str) -> Option<Arc<Job>> {
         self.lock().get(id).cloned()

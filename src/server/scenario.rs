@@ -241,6 +241,9 @@ impl ScenarioService for ScenarioApi {
         } = request.into_inner();
         let scenarios = self.scenarios(&scenario_ids).await?;
         let mut options = self.options(time_limit_seconds)?;
+        // The batch takes one place in the solve queue and at most one
+        // thread per solver worker.
+        let admission = self.state.pool.admit()?;
         let network = self
             .state
             .store
@@ -267,6 +270,7 @@ impl ScenarioService for ScenarioApi {
             }
         });
         tokio::spawn(async move {
+            let _admission = admission;
             let started = Instant::now();
             let doc: Arc<NetworkDoc> = network.document.clone();
             let named: Vec<(String, Vec<_>)> = scenarios
