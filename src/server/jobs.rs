@@ -180,7 +180,9 @@ impl SolvePool {
     /// RESOURCE_EXHAUSTED when the queue is full, UNAVAILABLE once shutdown began.
     pub fn admit(&self) -> Result<OwnedSemaphorePermit, ServiceError> {
         if self.shutting_down.load(Ordering::Relaxed) {
-            return Err(ServiceError::Unavailable("the server is shutting down".into()));
+            return Err(ServiceError::Unavailable(
+                "the server is shutting down".into(),
+            ));
         }
         self.admitted.clone().try_acquire_owned().map_err(|_| {
             ServiceError::ResourceExhausted("the solve queue is full; retry later".into())
