@@ -8,11 +8,10 @@
 
 use anyhow::Context;
 use chainplan::model::parse_network;
+use chainplan::server::client::{bearer, connect, token_from_env};
 use chainplan::server::pb;
 use chainplan::server::pb::network_service_client::NetworkServiceClient;
 use chainplan::server::pb::planning_service_client::PlanningServiceClient;
-use tonic::metadata::MetadataValue;
-use tonic::Request;
 
 const NETWORK: &str = "demo";
 
@@ -21,20 +20,8 @@ async fn main() -> anyhow::Result<()> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "http://127.0.0.1:50051".to_string());
-    let token = std::env::var("CHAINPLAN_TOKEN").ok();
-    let auth = move |mut req: Request<()>| {
-        if let Some(t) = &token {
-            let v: MetadataValue<_> = format!("Bearer {t}")
-                .parse()
-                .map_err(|_| tonic::Status::invalid_argument("bad token"))?;
-            req.metadata_mut().insert("authorization", v);
-        }
-        Ok(req)
-    };
-    let channel = tonic::transport::Channel::from_shared(addr.clone())?
-        .connect()
-        .await
-        .with_context(|| format!("connecting to {addr} (is `make run` running?)"))?;
+    let auth = bearer(token_from_env());
+    let channel = connect(&addr).await?;
     let mut networks = NetworkServiceClient::with_interceptor(channel.clone(), auth.clone());
     let mut planning = PlanningServiceClient::with_interceptor(channel, auth);
 

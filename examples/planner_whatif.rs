@@ -9,13 +9,12 @@
 //! With an auth file, set CHAINPLAN_TOKEN to an `erp` or `planner` token.
 
 use anyhow::Context;
+use chainplan::server::client::{bearer, connect, token_from_env};
 use chainplan::server::pb;
 use chainplan::server::pb::scenario_change::Change;
 use chainplan::server::pb::scenario_service_client::ScenarioServiceClient;
 use chainplan::server::pb::solve_scenarios_response::Event;
 use std::collections::HashMap;
-use tonic::metadata::MetadataValue;
-use tonic::Request;
 
 const NETWORK: &str = "demo";
 /// Solver time limit per scenario, in seconds.
@@ -38,7 +37,10 @@ fn scenarios() -> Vec<(&'static str, Change)> {
                 ..Default::default()
             }),
         ),
-        ("carbon price 80", Change::CarbonPrice(80.0)),
+        (
+            "carbon price doubled (0.16 per kg)",
+            Change::CarbonPrice(0.16),
+        ),
     ]
 }
 
@@ -47,21 +49,8 @@ async fn main() -> anyhow::Result<()> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "http://127.0.0.1:50051".to_string());
-    let token = std::env::var("CHAINPLAN_TOKEN").ok();
-    let auth = move |mut req: Request<()>| {
-        if let Some(t) = &token {
-            let v: MetadataValue<_> = format!("Bearer {t}")
-                .parse()
-                .map_err(|_| tonic::Status::invalid_argument("bad token"))?;
-            req.metadata_mut().insert("authorization", v);
-        }
-        Ok(req)
-    };
-    let channel = tonic::transport::Channel::from_shared(addr.clone())?
-        .connect()
-        .await
-        .with_context(|| format!("connecting to {addr} (is `make run` running?)"))?;
-    let mut client = ScenarioServiceClient::with_interceptor(channel, auth);
+    let channel = connect(&addr).await?;
+    let mut client = ScenarioServiceClient::with_interceptor(channel, bearer(token_from_env()));
 
     let mut names = HashMap::new();
     let mut ids = Vec::new();

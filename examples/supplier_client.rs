@@ -8,10 +8,9 @@
 //! With an auth file, set CHAINPLAN_TOKEN to that supplier's token.
 
 use anyhow::Context;
+use chainplan::server::client::{bearer, connect, token_from_env};
 use chainplan::server::pb;
 use chainplan::server::pb::supplier_service_client::SupplierServiceClient;
-use tonic::metadata::MetadataValue;
-use tonic::Request;
 
 const NETWORK: &str = "demo";
 
@@ -29,20 +28,8 @@ async fn main() -> anyhow::Result<()> {
         .find(|a| a.starts_with("http"))
         .cloned()
         .unwrap_or_else(|| "http://127.0.0.1:50051".to_string());
-    let token = std::env::var("CHAINPLAN_TOKEN").ok();
-    let auth = move |mut req: Request<()>| {
-        if let Some(t) = &token {
-            let v: MetadataValue<_> = format!("Bearer {t}")
-                .parse()
-                .map_err(|_| tonic::Status::invalid_argument("bad token"))?;
-            req.metadata_mut().insert("authorization", v);
-        }
-        Ok(req)
-    };
-    let channel = tonic::transport::Channel::from_shared(addr.clone())?
-        .connect()
-        .await
-        .with_context(|| format!("connecting to {addr} (is `make run` running?)"))?;
+    let auth = bearer(token_from_env());
+    let channel = connect(&addr).await?;
     let mut supplier = SupplierServiceClient::with_interceptor(channel, auth);
     let mut stream = supplier
         .watch_allocations(pb::WatchAllocationsRequest {

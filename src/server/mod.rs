@@ -4,6 +4,7 @@
 //! mini-redis, so tests can start a server on port 0 and stop it.
 
 pub mod auth;
+pub mod client;
 pub mod convert;
 pub mod jobs;
 pub mod network;
