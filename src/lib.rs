@@ -9,5 +9,6 @@ pub mod model;
 pub mod planning;
 pub mod report;
 pub mod server;
+pub(crate) mod table;
 
 pub mod store;

@@ -9,6 +9,7 @@
 use crate::model::{
     AllocationKind, Line, NetworkDoc, Operation, Plan, PlanStatus, ResourceKind, Role,
 };
+use crate::table::{number, Align, Table};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -397,62 +398,6 @@ impl<'a> LineStates<'a> {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Align {
-    Left,
-    Right,
-}
-
-/// Columns padded to their widest cell, so any id length lines up.
-struct Table {
-    headers: Vec<&'static str>,
-    align: Vec<Align>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    fn new(columns: &[(&'static str, Align)]) -> Table {
-        Table {
-            headers: columns.iter().map(|(h, _)| *h).collect(),
-            align: columns.iter().map(|(_, a)| *a).collect(),
-            rows: Vec::new(),
-        }
-    }
-
-    fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
-    }
-
-    fn write(&self, out: &mut String, indent: &str) {
-        let widths: Vec<usize> = (0..self.headers.len())
-            .map(|c| {
-                let cells = self.rows.iter().filter_map(|r| r.get(c));
-                cells
-                    .map(|s| s.chars().count())
-                    .chain([self.headers[c].chars().count()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let header: Vec<String> = self.headers.iter().map(|h| h.to_string()).collect();
-        for cells in std::iter::once(&header).chain(&self.rows) {
-            let mut line = String::from(indent);
-            for (c, cell) in cells.iter().enumerate() {
-                let width = widths[c];
-                if c > 0 {
-                    line.push_str("  ");
-                }
-                let _ = match self.align[c] {
-                    Align::Left => write!(line, "{cell:<width$}"),
-                    Align::Right => write!(line, "{cell:>width$}"),
-                };
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-    }
-}
-
 fn key_value(out: &mut String, key: &str, value: &str) {
     let _ = writeln!(out, "  {key:<KEY_WIDTH$} {value}");
 }
@@ -464,35 +409,6 @@ fn share(part: f64, whole: f64) -> String {
     } else {
         format!("{:.1} %", 100.0 * part / whole)
     }
-}
-
-/// `v` with `decimals` decimals and thousands separated by commas:
-/// `1234567.891` -> `1,234,567.89`. A value that rounds to zero has no sign.
-fn number(v: f64, decimals: usize) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    let text = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = match text.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (text.as_str(), None),
-    };
-    let mut grouped = String::new();
-    for (i, digit) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    if let Some(frac) = frac {
-        grouped.push('.');
-        grouped.push_str(frac);
-    }
-    let is_zero = text.chars().all(|c| c == '0' || c == '.');
-    if v < 0.0 && !is_zero {
-        grouped.insert(0, '-');
-    }
-    grouped
 }
 
 #[cfg(test)]
@@ -619,12 +535,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_are_grouped_and_rounded() {
-        assert_eq!(number(1234567.891, 2), "1,234,567.89");
-        assert_eq!(number(999.999, 2), "1,000.00");
-        assert_eq!(number(12.0, 0), "12");
-        assert_eq!(number(-1234.5, 1), "-1,234.5");
-        assert_eq!(number(-0.0001, 2), "0.00");
+    fn shares_are_percentages_or_a_dash() {
         assert_eq!(share(1.0, 4.0), "25.0 %");
         assert_eq!(share(1.0, 0.0), "-");
     }

@@ -648,18 +648,7 @@ async fn deadlines_queue_limits_and_shutdown() {
     // One worker and no queue: a second concurrent solve is refused.
     let server = TestServer::start(None, 1, 0).await;
     let (mut net, mut planning, mut sup) = clients(&server, open).await;
-    let big =
-        chainplan::planning::generate::generate(&chainplan::planning::generate::GeneratorSpec {
-            suppliers: 60,
-            items_per_tier: 4,
-            periods: 26,
-            customers: 6,
-            seed: 7,
-            setups: true,
-            renovations: 3,
-            shares: false,
-            carbon: false,
-        });
+    let big = long_milp();
     put(&mut net, &big).await;
     let job = planning
         .submit_solve(pb::SubmitSolveRequest {
@@ -738,18 +727,7 @@ async fn deadlines_queue_limits_and_shutdown() {
 async fn a_short_deadline_bounds_the_solve() {
     let server = TestServer::start(None, 1, 4).await;
     let (mut net, mut planning, _) = clients(&server, open).await;
-    let big =
-        chainplan::planning::generate::generate(&chainplan::planning::generate::GeneratorSpec {
-            suppliers: 60,
-            items_per_tier: 4,
-            periods: 26,
-            customers: 6,
-            seed: 7,
-            setups: true,
-            renovations: 3,
-            shares: false,
-            carbon: false,
-        });
+    let big = long_milp();
     put(&mut net, &big).await;
     let mut request = Request::new(pb::SolveRequest {
         network_id: NET.into(),
@@ -777,18 +755,7 @@ async fn a_caller_that_goes_away_cancels_its_solve() {
     // abandoned solve has stopped, long before its 300 s default limit.
     let server = TestServer::start(None, 1, 0).await;
     let (mut net, mut planning, _) = clients(&server, open).await;
-    let big =
-        chainplan::planning::generate::generate(&chainplan::planning::generate::GeneratorSpec {
-            suppliers: 60,
-            items_per_tier: 4,
-            periods: 26,
-            customers: 6,
-            seed: 7,
-            setups: true,
-            renovations: 3,
-            shares: false,
-            carbon: false,
-        });
+    let big = long_milp();
     put(&mut net, &big).await;
     let request = Request::new(pb::SolveRequest {
         network_id: NET.into(),
@@ -831,4 +798,20 @@ async fn a_caller_that_goes_away_cancels_its_solve() {
         "the abandoned solve was cancelled and freed its worker"
     );
     server.stop().await;
+}
+
+/// A MILP (setups, renovations) that HiGHS cannot prove optimal in minutes,
+/// so a solve of it is still running when a test needs it to be.
+fn long_milp() -> chainplan::model::NetworkDoc {
+    chainplan::planning::generate::generate(&chainplan::planning::generate::GeneratorSpec {
+        suppliers: 60,
+        items_per_tier: 4,
+        periods: 26,
+        customers: 6,
+        seed: 7,
+        setups: true,
+        renovations: 3,
+        shares: false,
+        carbon: false,
+    })
 }

@@ -9,6 +9,7 @@
 //! comparison agrees with the plans to the last bit.
 
 use crate::model::{AllocationKind, Bottleneck, NetworkDoc, Plan, PlanStatus, ResourceKind, Role};
+use crate::table::{number, signed, Align, Table};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -640,102 +641,6 @@ fn percent(v: f64) -> String {
     format!("{:.1} %", 100.0 * v)
 }
 
-/// A delta with its sign: `+1,200.00`, `-3.50`, `0.00`.
-pub(crate) fn signed(v: f64, decimals: usize) -> String {
-    let text = number(v, decimals);
-    if v > 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        format!("+{text}")
-    } else {
-        text
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Align {
-    Left,
-    Right,
-}
-
-/// Columns padded to their widest cell, as in the plan report.
-pub(crate) struct Table {
-    headers: Vec<&'static str>,
-    align: Vec<Align>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    pub(crate) fn new(columns: &[(&'static str, Align)]) -> Table {
-        Table {
-            headers: columns.iter().map(|(h, _)| *h).collect(),
-            align: columns.iter().map(|(_, a)| *a).collect(),
-            rows: Vec::new(),
-        }
-    }
-
-    pub(crate) fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
-    }
-
-    pub(crate) fn write(&self, out: &mut String, indent: &str) {
-        let widths: Vec<usize> = (0..self.headers.len())
-            .map(|c| {
-                self.rows
-                    .iter()
-                    .filter_map(|r| r.get(c))
-                    .map(|s| s.chars().count())
-                    .chain([self.headers[c].chars().count()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let header: Vec<String> = self.headers.iter().map(|h| h.to_string()).collect();
-        for cells in std::iter::once(&header).chain(&self.rows) {
-            let mut line = String::from(indent);
-            for (c, cell) in cells.iter().enumerate() {
-                let width = widths[c];
-                if c > 0 {
-                    line.push_str("  ");
-                }
-                let _ = match self.align[c] {
-                    Align::Left => write!(line, "{cell:<width$}"),
-                    Align::Right => write!(line, "{cell:>width$}"),
-                };
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-    }
-}
-
-/// `v` with `decimals` decimals and thousands separated by commas; a value
-/// that rounds to zero has no sign.
-pub(crate) fn number(v: f64, decimals: usize) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    let text = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = match text.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (text.as_str(), None),
-    };
-    let mut grouped = String::new();
-    for (i, digit) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    if let Some(frac) = frac {
-        grouped.push('.');
-        grouped.push_str(frac);
-    }
-    let is_zero = text.chars().all(|c| c == '0' || c == '.');
-    if v < 0.0 && !is_zero {
-        grouped.insert(0, '-');
-    }
-    grouped
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -785,12 +690,5 @@ mod tests {
             assert_eq!(k.as_str().parse::<Kpi>(), Ok(k));
         }
         assert!("late_cost".parse::<Kpi>().is_err());
-    }
-
-    #[test]
-    fn signed_numbers_show_their_sign_except_zero() {
-        assert_eq!(signed(1234.5, 2), "+1,234.50");
-        assert_eq!(signed(-3.5, 1), "-3.5");
-        assert_eq!(signed(1e-9, 2), "0.00");
     }
 }

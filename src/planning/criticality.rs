@@ -6,12 +6,13 @@
 //! Built on `batch` and `compare`; no solver calls of its own, no IO.
 
 use super::batch::solve_batch;
-use super::compare::{compare, number, signed, Align, Comparison, Table};
+use super::compare::{compare, Comparison};
 use super::graph::ChainGraph;
 use super::replan::affected_demands;
 use super::solve::SolveOptions;
 use crate::model::scenario::{OutageScope, PeriodRange, ScenarioChange};
 use crate::model::{NetworkDoc, Plan, PlanStatus, Role};
+use crate::table::{number, signed, Align, Table};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::fmt::Write as _;
