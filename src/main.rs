@@ -7,6 +7,7 @@
 //! no planning logic lives here.
 
 mod serve;
+mod worker;
 
 use anyhow::Context;
 use chainplan::import::willems::read_willems;
@@ -54,6 +55,8 @@ enum Command {
     Import(ImportCommand),
     /// Serve the gRPC API (ERP, planners, suppliers).
     Serve(serve::ServeArgs),
+    /// Take solve jobs from the shared queue of a Redis store (no API).
+    Worker(worker::WorkerArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -306,11 +309,13 @@ fn main() -> ExitCode {
     // and exits 0 for --help/--version, 2 for a usage error.
     let cli = Cli::parse();
     // The server reports what it does; the one-shot commands stay quiet.
-    init_tracing(if matches!(cli.command, Command::Serve(_)) {
-        "info"
-    } else {
-        "warn"
-    });
+    init_tracing(
+        if matches!(cli.command, Command::Serve(_) | Command::Worker(_)) {
+            "info"
+        } else {
+            "warn"
+        },
+    );
     let result = match cli.command {
         Command::Validate(args) => validate(&args),
         Command::Solve(args) => solve_doc(&args),
@@ -320,6 +325,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => generate_doc(&args),
         Command::Import(ImportCommand::Willems(args)) => import_willems(&args),
         Command::Serve(args) => serve::serve(&args).map_err(Exit::Internal),
+        Command::Worker(args) => worker::worker(&args).map_err(Exit::Internal),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,27 +1,92 @@
-//! `chainplan serve`: the server's flags and environment, loading a network
-//! at start-up, and the shutdown signal (Ctrl-C or SIGTERM). Part of the
+//! `chainplan serve`: the server's flags and environment, opening the store
+//! (embedded, or Redis with its shared solve queue), loading a network at
+//! start-up, and the shutdown signal (Ctrl-C or SIGTERM). Part of the
 //! binary, not the library.
 
 use anyhow::{bail, Context};
 use chainplan::model::parse_network;
 use chainplan::server::auth::Tokens;
+use chainplan::server::jobs::RedisQueue;
 use chainplan::server::state::SolveLimits;
 use chainplan::server::{run, ServerConfig};
-use chainplan::store::{MemoryStore, NetworkChange, Store};
+use chainplan::store::{MemoryStore, NetworkChange, RedisStore, Store};
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Where state lives; shared by `serve` and `worker`.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// `memory` (embedded, the default: state ends with the process) or a
+    /// Redis URL, `redis://host:port/db` or `rediss://…` (durable, shared by
+    /// replicas and workers).
+    #[arg(long, env = "CHAINPLAN_STORE", default_value = "memory")]
+    store: String,
+    /// The prefix of every Redis key, so several deployments can share one
+    /// Redis.
+    #[arg(
+        long,
+        env = "CHAINPLAN_REDIS_PREFIX",
+        value_name = "PREFIX",
+        default_value = "chainplan"
+    )]
+    redis_prefix: String,
+}
+
+/// An opened store, and the shared solve queue when it is Redis.
+pub struct OpenedStore {
+    pub store: Arc<dyn Store>,
+    pub queue: Option<Arc<RedisQueue>>,
+}
+
+impl StoreArgs {
+    /// Opens the store; `queue_capacity` bounds the jobs waiting or running
+    /// on a shared queue.
+    ///
+    /// # Errors
+    /// An unknown store or a Redis that does not answer.
+    pub async fn open(&self, queue_capacity: usize) -> anyhow::Result<OpenedStore> {
+        if self.store == "memory" {
+            return Ok(OpenedStore {
+                store: Arc::new(MemoryStore::new()),
+                queue: None,
+            });
+        }
+        if !(self.store.starts_with("redis://") || self.store.starts_with("rediss://")) {
+            bail!(
+                "--store: \"{}\" is neither memory nor a redis:// or rediss:// URL",
+                self.store
+            );
+        }
+        if self.redis_prefix.is_empty() || self.redis_prefix.contains(['{', '}']) {
+            bail!("--redis-prefix: must be non-empty and without braces");
+        }
+        let store = RedisStore::connect(&self.store, &self.redis_prefix)
+            .await
+            .with_context(|| format!("--store {}", self.store))?;
+        let queue = RedisQueue::open(&self.store, &self.redis_prefix, queue_capacity)
+            .with_context(|| format!("--store {}", self.store))?;
+        tracing::info!(prefix = %self.redis_prefix, "state in Redis; solve jobs on its shared queue");
+        Ok(OpenedStore {
+            store: Arc::new(store),
+            queue: Some(Arc::new(queue)),
+        })
+    }
+
+    pub fn is_memory(&self) -> bool {
+        self.store == "memory"
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CHAINPLAN_ADDR", default_value = "127.0.0.1:50051")]
     addr: SocketAddr,
-    /// Where state lives: `memory` (embedded, the default).
-    #[arg(long, env = "CHAINPLAN_STORE", default_value = "memory")]
-    store: String,
+    #[command(flatten)]
+    store: StoreArgs,
     /// Bearer tokens and their roles (JSON); without it the server is open
     /// on loopback only.
     #[arg(long, env = "CHAINPLAN_AUTH_FILE", value_name = "FILE")]
@@ -42,7 +107,8 @@ pub struct ServeArgs {
         requires = "tls_cert"
     )]
     tls_key: Option<PathBuf>,
-    /// Concurrent solves (default: one per core).
+    /// Concurrent solves (default: one per core). With a Redis store, the
+    /// workers this replica runs on the shared queue; 0 runs none.
     #[arg(long, env = "CHAINPLAN_SOLVE_WORKERS", value_name = "N")]
     solve_workers: Option<usize>,
     /// Solves that may wait for a worker; more are refused with RESOURCE_EXHAUSTED.
@@ -89,10 +155,6 @@ fn seconds(flag: &str, s: f64) -> anyhow::Result<Duration> {
 /// # Errors
 /// Bad flags, an unreadable auth file or document, or the server failing.
 pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
-    let store: Arc<dyn Store> = match args.store.as_str() {
-        "memory" => Arc::new(MemoryStore::new()),
-        other => bail!("--store: unknown store \"{other}\" (this build has: memory)"),
-    };
     let tokens = args
         .auth_file
         .as_deref()
@@ -106,37 +168,28 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         )),
         _ => None,
     };
-    let mut config = ServerConfig::new(store.clone());
-    config.tokens = tokens;
-    config.tls = tls;
-    if let Some(n) = args.solve_workers {
-        if n == 0 {
-            bail!("--solve-workers: must be at least 1");
-        }
-        config.solve_workers = n;
+    if args.solve_workers == Some(0) && args.store.is_memory() {
+        bail!("--solve-workers: must be at least 1 with the memory store");
     }
-    config.solve_queue = args.solve_queue;
-    config.limits = SolveLimits {
+    let limits = SolveLimits {
         default_time_limit: seconds("--default-time-limit", args.default_time_limit)?,
         max_time_limit: seconds("--max-time-limit", args.max_time_limit)?,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     runtime.block_on(async {
+        let defaults = ServerConfig::new(Arc::new(MemoryStore::new()));
+        let workers = args.solve_workers.unwrap_or(defaults.solve_workers);
+        let opened = args.store.open(workers + args.solve_queue).await?;
+        let store = opened.store.clone();
+        let mut config = ServerConfig::new(store.clone());
+        config.tokens = tokens;
+        config.tls = tls;
+        config.solve_workers = workers;
+        config.solve_queue = args.solve_queue;
+        config.limits = limits;
+        config.shared_queue = opened.queue;
         if let Some(path) = &args.load {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let (doc, _warnings) =
-                parse_network(&text).with_context(|| format!("{}", path.display()))?;
-            let v = store
-                .put_network(
-                    &args.network_id,
-                    Arc::new(doc),
-                    NetworkChange::Put,
-                    "loaded at start-up",
-                    None,
-                )
-                .await?;
-            tracing::info!(network = %args.network_id, version = v.version, "network loaded");
+            load(store.as_ref(), path, &args.network_id).await?;
         }
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
@@ -147,8 +200,34 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     })
 }
 
+/// Stores the document at `path` as a new version of `network_id`, unless
+/// that network's latest version already holds the same document (a
+/// replica restarting on a durable store).
+async fn load(store: &dyn Store, path: &std::path::Path, network_id: &str) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let (doc, _warnings) = parse_network(&text).with_context(|| format!("{}", path.display()))?;
+    if let Ok(latest) = store.get_network(network_id, None).await {
+        if *latest.document == doc {
+            tracing::info!(network = %network_id, version = latest.version, "network already stored");
+            return Ok(());
+        }
+    }
+    let v = store
+        .put_network(
+            network_id,
+            Arc::new(doc),
+            NetworkChange::Put,
+            "loaded at start-up",
+            None,
+        )
+        .await?;
+    tracing::info!(network = %network_id, version = v.version, "network loaded");
+    Ok(())
+}
+
 /// Resolves on Ctrl-C or, on Unix, SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 /// Which LP algorithm HiGHS uses for a linear program.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LpAlgorithm {
     /// Interior point with crossover: on large chain LPs about three times
     /// faster than simplex, and crossover still gives a basis for the duals.

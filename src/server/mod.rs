@@ -21,7 +21,7 @@ pub mod status;
 pub mod supplier;
 
 use crate::server::auth::{Authenticator, Tokens};
-use crate::server::jobs::SolvePool;
+use crate::server::jobs::{RedisQueue, SolvePool};
 use crate::server::network::NetworkApi;
 use crate::server::pb::network_service_server::NetworkServiceServer;
 use crate::server::pb::planning_service_server::PlanningServiceServer;
@@ -47,6 +47,9 @@ use tonic::transport::{Identity, Server, ServerTlsConfig};
 /// the planning core accepts, in protobuf.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
 
+/// How long shutdown waits for a shared-queue worker to hand its job back.
+const WORKER_STOP: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How the server runs.
 #[derive(Clone)]
 pub struct ServerConfig {
@@ -60,6 +63,9 @@ pub struct ServerConfig {
     /// Solves that may wait for a worker before RESOURCE_EXHAUSTED.
     pub solve_queue: usize,
     pub limits: SolveLimits,
+    /// A solve queue shared with other replicas and workers through Redis;
+    /// this server then runs `solve_workers` workers on it (0: none).
+    pub shared_queue: Option<Arc<RedisQueue>>,
 }
 
 impl ServerConfig {
@@ -72,6 +78,7 @@ impl ServerConfig {
             solve_workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             solve_queue: 16,
             limits: SolveLimits::default(),
+            shared_queue: None,
         }
     }
 }
@@ -106,7 +113,16 @@ pub async fn run(
         tracing::warn!(%addr, "no auth file: the server is open to every caller on loopback");
     }
     let (stop_tx, stop_rx) = watch::channel(false);
-    let pool = SolvePool::new(config.solve_workers, config.solve_queue);
+    let mut pool = SolvePool::new(
+        config.store.clone(),
+        config.solve_workers,
+        config.solve_queue,
+    );
+    let mut workers = Vec::new();
+    if let Some(queue) = &config.shared_queue {
+        pool = pool.with_shared_queue(queue.clone());
+        workers = queue.spawn_workers(config.solve_workers, config.store.clone(), stop_rx.clone());
+    }
     let state = AppState {
         store: config.store.clone(),
         pool: pool.clone(),
@@ -186,6 +202,10 @@ pub async fn run(
         .add_service(scenario)
         .serve_with_incoming_shutdown(incoming(listener), shutdown)
         .await?;
+    // Workers hand their jobs back to the shared queue and stop.
+    for worker in workers {
+        let _ = tokio::time::timeout(WORKER_STOP, worker).await;
+    }
     Ok(())
 }
 

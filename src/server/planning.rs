@@ -2,9 +2,9 @@
 //! publishing, explanations, re-plans and the re-plan policy.
 
 use crate::model::{NetworkDoc, Plan, PlanStatus};
-use crate::planning::{solve, SolveOptions};
+use crate::planning::SolveOptions;
 use crate::server::auth::{Caller, Need};
-use crate::server::jobs::{CancelOnDrop, Job, JobState};
+use crate::server::jobs::{CancelOnDrop, Job, JobKind, JobSpec, JobState};
 use crate::server::pb;
 use crate::server::pb::planning_service_server::PlanningService;
 use crate::server::publish::publish_plan;
@@ -12,10 +12,10 @@ use crate::server::records;
 use crate::server::replan::{outcome, start_replan, ReplanRequest};
 use crate::server::state::AppState;
 use crate::server::status::ServiceError;
-use crate::store::{NetworkVersion, PlanOrigin, PlanRecord};
+use crate::store::{NetworkVersion, PlanRecord};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
@@ -71,38 +71,18 @@ impl PlanningApi {
     }
 
     /// Submits a plain solve of a network version.
-    fn submit_solve(
+    async fn submit_solve(
         &self,
         network: NetworkVersion,
         options: SolveOptions,
     ) -> Result<Arc<Job>, ServiceError> {
-        let doc: Arc<NetworkDoc> = network.document.clone();
-        let store = self.state.store.clone();
-        let network_id = network.network_id.clone();
-        let version = network.version;
-        self.state.pool.submit(
-            &network_id.clone(),
-            version,
-            options,
-            Box::new(move |opts: &SolveOptions| solve(&doc, opts)),
-            Box::new(move |plan_id: String, plan: Arc<Plan>| {
-                Box::pin(async move {
-                    store
-                        .put_plan(PlanRecord {
-                            plan_id,
-                            network_id,
-                            network_version: version,
-                            created_at: SystemTime::now(),
-                            origin: PlanOrigin::Solve,
-                            base_plan_id: None,
-                            plan,
-                            impact: None,
-                        })
-                        .await?;
-                    Ok(())
-                })
-            }),
-        )
+        let spec = JobSpec::new(
+            &network.network_id,
+            network.version,
+            &options,
+            JobKind::Solve,
+        );
+        self.state.pool.submit(spec).await
     }
 
     async fn plan_info(&self, record: &PlanRecord) -> Result<pb::PlanInfo, ServiceError> {
@@ -186,7 +166,7 @@ impl PlanningService for PlanningApi {
         let mut options = records::solve_options("options", options.as_ref())?;
         options.time_limit_seconds = Some(self.time_limit(options.time_limit_seconds, deadline));
         let network = self.network(&network_id, network_version).await?;
-        let job = self.submit_solve(network, options)?;
+        let job = self.submit_solve(network, options).await?;
         let (record, info) = self.wait(job).await?;
         Ok(Response::new(pb::SolveResponse {
             info: Some(info),
@@ -208,7 +188,7 @@ impl PlanningService for PlanningApi {
         options.time_limit_seconds = Some(self.time_limit(options.time_limit_seconds, None));
         let network = self.network(&network_id, network_version).await?;
         let version = network.version;
-        let job = self.submit_solve(network, options)?;
+        let job = self.submit_solve(network, options).await?;
         Ok(Response::new(pb::SubmitSolveResponse {
             job_id: job.id.clone(),
             plan_id: job.plan_id.clone(),
@@ -228,6 +208,7 @@ impl PlanningService for PlanningApi {
             .state
             .pool
             .job(&job_id)
+            .await?
             .ok_or_else(|| ServiceError::NotFound(format!("job \"{job_id}\" not found")))?;
         let (tx, rx) = tokio::sync::mpsc::channel(16);
         let mut states = job.subscribe();
@@ -277,6 +258,7 @@ impl PlanningService for PlanningApi {
                     .state
                     .pool
                     .job(&format!("job-{}", plan_id.trim_start_matches("plan-")))
+                    .await?
                     .is_some() =>
             {
                 return Err(ServiceError::FailedPrecondition(format!(
@@ -307,7 +289,7 @@ impl PlanningService for PlanningApi {
             return Err(ServiceError::invalid("plan_id", "required").into());
         }
         let receipt = publish_plan(
-            &self.state,
+            &self.state.store,
             &plan_id,
             (!request_id.is_empty()).then_some(request_id),
         )
@@ -413,7 +395,8 @@ impl PlanningService for PlanningApi {
                 publish_when_done: false,
                 causes: Vec::new(),
             },
-        )?;
+        )
+        .await?;
         let (record, info) = self.wait(job).await?;
         Ok(Response::new(pb::ReplanResponse {
             info: Some(info),

@@ -2,9 +2,9 @@
 //! supplier whose work changed gets a new version of its allocation log.
 
 use crate::model::{Allocation, NetworkDoc, Plan, Role};
-use crate::server::state::AppState;
 use crate::server::status::ServiceError;
-use crate::store::{Publish, PublishReceipt};
+use crate::store::{Publish, PublishReceipt, Store};
+use std::sync::Arc;
 
 /// The supplier enterprises of a network, in document order.
 pub fn suppliers(doc: &NetworkDoc) -> Vec<String> {
@@ -39,11 +39,11 @@ pub fn supplier_allocations(doc: &NetworkDoc, plan: &Plan) -> Vec<Allocation> {
 /// solution or one solved for a network version that is no longer the
 /// latest (unless this exact publish was already applied).
 pub async fn publish_plan(
-    state: &AppState,
+    store: &Arc<dyn Store>,
     plan_id: &str,
     request_id: Option<String>,
 ) -> Result<PublishReceipt, ServiceError> {
-    let record = state.store.get_plan(plan_id).await?;
+    let record = store.get_plan(plan_id).await?;
     if record.origin == crate::store::PlanOrigin::Scenario {
         return Err(ServiceError::FailedPrecondition(format!(
             "plan \"{plan_id}\" belongs to a what-if scenario; promote the scenario and solve the new version"
@@ -55,11 +55,10 @@ pub async fn publish_plan(
             record.plan.status.as_str()
         )));
     }
-    let network = state
-        .store
+    let network = store
         .get_network(&record.network_id, Some(record.network_version))
         .await?;
-    let latest = state.store.get_network(&record.network_id, None).await?;
+    let latest = store.get_network(&record.network_id, None).await?;
     let publish = Publish {
         network_id: record.network_id.clone(),
         plan_id: plan_id.to_string(),
@@ -70,8 +69,7 @@ pub async fn publish_plan(
         // A retry of a publish that did apply before the network moved on
         // still gets its receipt; anything else is stale.
         if let Some(request_id) = &publish.request_id {
-            if let Some(receipt) = state
-                .store
+            if let Some(receipt) = store
                 .publish_receipt(&publish.network_id, request_id)
                 .await?
             {
@@ -83,5 +81,5 @@ pub async fn publish_plan(
             record.network_version, record.network_id, latest.version
         )));
     }
-    Ok(state.store.publish(publish).await?)
+    Ok(store.publish(publish).await?)
 }

@@ -6,17 +6,14 @@
 
 use crate::model::{NetworkDoc, Plan};
 use crate::planning::graph::ChainGraph;
-use crate::planning::{affected_demands, diff_allocations, solve, Baseline, SolveOptions};
-use crate::server::jobs::Job;
-use crate::server::publish::{publish_plan, supplier_allocations};
+use crate::planning::{affected_demands, diff_allocations, SolveOptions};
+use crate::server::jobs::{Job, JobKind, JobSpec};
+use crate::server::publish::supplier_allocations;
 use crate::server::state::AppState;
 use crate::server::status::ServiceError;
-use crate::store::{
-    AffectedDemand, DemandOutcome, NetworkVersion, PlanOrigin, PlanRecord, ReplanImpact,
-};
+use crate::store::{AffectedDemand, DemandOutcome, NetworkVersion, PlanRecord, ReplanImpact};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 /// A re-plan to start.
 #[derive(Debug, Clone)]
@@ -37,65 +34,26 @@ pub struct ReplanRequest {
     pub causes: Vec<String>,
 }
 
-/// Submits a re-plan to the solver pool; the plan is stored with its impact
-/// when the job ends.
+/// Submits a re-plan as a solve job; the plan is stored with its impact
+/// (and published, if asked) when the job ends.
 ///
 /// # Errors
 /// RESOURCE_EXHAUSTED when the solve queue is full.
-pub fn start_replan(state: &AppState, req: ReplanRequest) -> Result<Arc<Job>, ServiceError> {
-    let ReplanRequest {
-        network,
-        base,
-        freeze_until,
-        stability_penalty,
-        mut options,
-        automatic,
-        publish_when_done,
-        causes,
-    } = req;
-    options.baseline = Some(Baseline {
-        production: base.plan.production.clone(),
-        shipments: base.plan.shipments.clone(),
-        freeze_until,
-        stability_penalty,
-    });
-    let doc = network.document.clone();
-    let work_doc = doc.clone();
-    let store = state.store.clone();
-    let publish_state = state.clone();
-    let network_id = network.network_id.clone();
-    let network_version = network.version;
-    state.pool.submit(
-        &network_id,
-        network_version,
-        options,
-        Box::new(move |opts: &SolveOptions| solve(&work_doc, opts)),
-        Box::new(move |plan_id: String, plan: Arc<Plan>| {
-            Box::pin(async move {
-                let impact =
-                    replan_impact(&doc, &base, &plan, freeze_until, stability_penalty, &causes);
-                let record = PlanRecord {
-                    plan_id: plan_id.clone(),
-                    network_id: network.network_id.clone(),
-                    network_version: network.version,
-                    created_at: SystemTime::now(),
-                    origin: if automatic {
-                        PlanOrigin::AutomaticReplan
-                    } else {
-                        PlanOrigin::Replan
-                    },
-                    base_plan_id: Some(base.plan_id.clone()),
-                    plan: plan.clone(),
-                    impact: Some(impact),
-                };
-                store.put_plan(record).await?;
-                if publish_when_done && plan.status.has_solution() {
-                    publish_plan(&publish_state, &plan_id, Some(format!("auto-{plan_id}"))).await?;
-                }
-                Ok(())
-            })
-        }),
-    )
+pub async fn start_replan(state: &AppState, req: ReplanRequest) -> Result<Arc<Job>, ServiceError> {
+    let spec = JobSpec::new(
+        &req.network.network_id,
+        req.network.version,
+        &req.options,
+        JobKind::Replan {
+            base_plan_id: req.base.plan_id,
+            freeze_until: req.freeze_until,
+            stability_penalty: req.stability_penalty,
+            automatic: req.automatic,
+            publish_when_done: req.publish_when_done,
+            causes: req.causes,
+        },
+    );
+    state.pool.submit(spec).await
 }
 
 /// What a re-plan changed against its base plan.

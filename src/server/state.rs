@@ -134,7 +134,8 @@ impl AppState {
                 publish_when_done: policy.mode == ReplanMode::AutomaticPublish,
                 causes,
             },
-        )?;
+        )
+        .await?;
         Ok(Some(ReplanStarted {
             job_id: job.id.clone(),
             plan_id: job.plan_id.clone(),

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
+pub mod processes;
+
 use chainplan::model::{parse_network, NetworkDoc};
 use chainplan::server::auth::Tokens;
 use chainplan::server::pb;

@@ -1,19 +1,31 @@
-//! Solves off the async runtime: a bounded pool of solver workers in front
-//! of a bounded queue. A job runs the planning core on a blocking thread,
-//! publishes its progress on a watch channel (so any number of `WatchSolve`
-//! streams can follow it) and stores the plan when it ends. A job is
-//! cancelled when every caller waiting on it has gone away, or when the
-//! server shuts down.
+//! Solves off the async runtime. A job is a [`JobSpec`] (data: what to
+//! solve, how), run by [`run_job`] on a blocking thread; its state (queued,
+//! running with progress, done) goes out on a watch channel, so any number
+//! of `WatchSolve` streams can follow it. A job is cancelled when every
+//! caller waiting on it has gone away, or when the server shuts down.
+//!
+//! Where jobs run is the pool's choice: on this process's bounded pool of
+//! solver workers in front of a bounded queue (the embedded default), or on
+//! a queue in Redis that every replica and `chainplan worker` takes from
+//! ([`queue`]), so that any replica can follow any job.
+
+pub mod queue;
+pub mod run;
+pub mod spec;
+
+pub use queue::RedisQueue;
+pub use run::run_job;
+pub use spec::{JobKind, JobOptions, JobSpec};
 
 use crate::model::Plan;
-use crate::planning::{PlanError, Progress, SolveOptions};
+use crate::planning::{PlanError, Progress};
 use crate::server::status::ServiceError;
+use crate::store::Store;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 /// Where a job is.
@@ -35,10 +47,13 @@ pub struct JobFailure {
 }
 
 /// The kinds of [`JobFailure`], which become status codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum JobFailureKind {
     Invalid,
     Cancelled,
+    /// The store could not be reached.
+    Unavailable,
     Internal,
 }
 
@@ -47,6 +62,7 @@ impl From<JobFailure> for ServiceError {
         match f.kind {
             JobFailureKind::Invalid => ServiceError::invalid("document", f.message),
             JobFailureKind::Cancelled => ServiceError::Cancelled(f.message),
+            JobFailureKind::Unavailable => ServiceError::Unavailable(f.message),
             JobFailureKind::Internal => ServiceError::Internal(f.message),
         }
     }
@@ -83,10 +99,23 @@ pub struct Job {
     pub network_version: u64,
     state: watch::Sender<JobState>,
     cancel: Arc<AtomicBool>,
-    started: Instant,
+    /// When the job was submitted (by whichever replica).
+    submitted: SystemTime,
 }
 
 impl Job {
+    fn new(spec: &JobSpec, state: JobState, submitted: SystemTime) -> Job {
+        Job {
+            id: spec.job_id.clone(),
+            plan_id: spec.plan_id.clone(),
+            network_id: spec.network_id.clone(),
+            network_version: spec.network_version,
+            state: watch::channel(state).0,
+            cancel: Arc::new(AtomicBool::new(false)),
+            submitted,
+        }
+    }
+
     /// Follows the job's state.
     pub fn subscribe(&self) -> watch::Receiver<JobState> {
         self.state.subscribe()
@@ -97,9 +126,12 @@ impl Job {
         self.cancel.store(true, Ordering::Relaxed);
     }
 
-    /// Seconds since the job was admitted.
+    /// Seconds since the job was submitted.
     pub fn elapsed_seconds(&self) -> f64 {
-        self.started.elapsed().as_secs_f64()
+        SystemTime::now()
+            .duration_since(self.submitted)
+            .unwrap_or_default()
+            .as_secs_f64()
     }
 
     /// Waits for the end of the job.
@@ -131,33 +163,36 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// What a job computes, and what it does with the plan: run on a blocking
-/// thread with the options (cancel flag and progress already set).
-pub type SolveWork = Box<dyn FnOnce(&SolveOptions) -> Result<Plan, PlanError> + Send>;
-/// Stores a finished plan under the job's plan id (the first argument);
-/// runs on the runtime.
-pub type StorePlan = Box<
-    dyn FnOnce(String, Arc<Plan>) -> Pin<Box<dyn Future<Output = Result<(), ServiceError>> + Send>>
-        + Send,
->;
-
 /// How long a finished job stays for `WatchSolve` callers that come late;
 /// its plan stays in the store for good.
 const KEEP_FINISHED: Duration = Duration::from_secs(600);
 
 /// The solver pool.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SolvePool {
     worker_count: usize,
     workers: Arc<Semaphore>,
     admitted: Arc<Semaphore>,
     jobs: Arc<Mutex<HashMap<String, Arc<Job>>>>,
     shutting_down: Arc<AtomicBool>,
+    store: Arc<dyn Store>,
+    /// The shared queue, when jobs run wherever a worker takes them.
+    shared: Option<Arc<RedisQueue>>,
+}
+
+impl std::fmt::Debug for SolvePool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SolvePool")
+            .field("workers", &self.worker_count)
+            .field("shared", &self.shared.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SolvePool {
-    /// A pool of `workers` concurrent solves and `queue` more waiting.
-    pub fn new(workers: usize, queue: usize) -> SolvePool {
+    /// A pool of `workers` concurrent solves and `queue` more waiting, run
+    /// in this process against `store`.
+    pub fn new(store: Arc<dyn Store>, workers: usize, queue: usize) -> SolvePool {
         let workers = workers.max(1);
         SolvePool {
             worker_count: workers,
@@ -165,7 +200,22 @@ impl SolvePool {
             admitted: Arc::new(Semaphore::new(workers + queue)),
             jobs: Arc::new(Mutex::new(HashMap::new())),
             shutting_down: Arc::new(AtomicBool::new(false)),
+            store,
+            shared: None,
         }
+    }
+
+    /// Sends solve jobs to a shared queue instead: workers of any process
+    /// take them, and any replica can follow them. `workers` and `queue`
+    /// still bound the scenario batches, which run here.
+    pub fn with_shared_queue(mut self, queue: Arc<RedisQueue>) -> SolvePool {
+        self.shared = Some(queue);
+        self
+    }
+
+    /// The shared queue, if jobs go to one.
+    pub fn shared_queue(&self) -> Option<&Arc<RedisQueue>> {
+        self.shared.as_ref()
     }
 
     /// How many solves run at once.
@@ -179,19 +229,30 @@ impl SolvePool {
     /// # Errors
     /// RESOURCE_EXHAUSTED when the queue is full, UNAVAILABLE once shutdown began.
     pub fn admit(&self) -> Result<OwnedSemaphorePermit, ServiceError> {
-        if self.shutting_down.load(Ordering::Relaxed) {
-            return Err(ServiceError::Unavailable(
-                "the server is shutting down".into(),
-            ));
-        }
+        self.check_open()?;
         self.admitted.clone().try_acquire_owned().map_err(|_| {
             ServiceError::ResourceExhausted("the solve queue is full; retry later".into())
         })
     }
 
-    /// A job by id.
-    pub fn job(&self, id: &str) -> Option<Arc<Job>> {
-        self.lock().get(id).cloned()
+    fn check_open(&self) -> Result<(), ServiceError> {
+        if self.shutting_down.load(Ordering::Relaxed) {
+            return Err(ServiceError::Unavailable(
+                "the server is shutting down".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A job by id: one of this process's, or one on the shared queue.
+    ///
+    /// # Errors
+    /// UNAVAILABLE when the shared queue cannot be reached.
+    pub async fn job(&self, id: &str) -> Result<Option<Arc<Job>>, ServiceError> {
+        if let Some(queue) = &self.shared {
+            return Ok(queue.follow(id, self.store.clone()).await?);
+        }
+        Ok(self.lock().get(id).cloned())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Job>>> {
@@ -199,86 +260,63 @@ impl SolvePool {
     }
 
     /// Admits a job, or refuses it with RESOURCE_EXHAUSTED when the queue is
-    /// full (UNAVAILABLE once shutdown began).
+    /// full (UNAVAILABLE once shutdown began, or when the shared queue
+    /// cannot be reached).
     ///
     /// # Errors
     /// As above.
-    pub fn submit(
-        &self,
-        network_id: &str,
-        network_version: u64,
-        mut options: SolveOptions,
-        work: SolveWork,
-        store_plan: StorePlan,
-    ) -> Result<Arc<Job>, ServiceError> {
-        if self.shutting_down.load(Ordering::Relaxed) {
-            return Err(ServiceError::Unavailable(
-                "the server is shutting down".into(),
-            ));
+    pub async fn submit(&self, spec: JobSpec) -> Result<Arc<Job>, ServiceError> {
+        self.check_open()?;
+        if let Some(queue) = &self.shared {
+            queue.submit(&spec).await?;
+            return Ok(queue.follow_submitted(&spec, self.store.clone()));
         }
         let admission: OwnedSemaphorePermit =
             self.admitted.clone().try_acquire_owned().map_err(|_| {
                 ServiceError::ResourceExhausted("the solve queue is full; retry later".into())
             })?;
-        let id = uuid::Uuid::new_v4().to_string();
-        let job = Arc::new(Job {
-            id: format!("job-{id}"),
-            plan_id: format!("plan-{id}"),
-            network_id: network_id.to_string(),
-            network_version,
-            state: watch::channel(JobState::Queued).0,
-            cancel: Arc::new(AtomicBool::new(false)),
-            started: Instant::now(),
-        });
+        let job = Arc::new(Job::new(&spec, JobState::Queued, SystemTime::now()));
         self.lock().insert(job.id.clone(), job.clone());
+        let mut options = spec.options.to_solve_options();
         options.cancel = Some(job.cancel.clone());
         let progress_job = job.clone();
         options.progress = Some(Arc::new(move |p: &Progress| {
             progress_job.state.send_replace(JobState::Running(p.into()));
         }));
         let workers = self.workers.clone();
-        let run_job = job.clone();
+        let run_job_handle = job.clone();
         let jobs = self.jobs.clone();
+        let store = self.store.clone();
         tokio::spawn(async move {
+            let job = run_job_handle;
             let result = match workers.acquire_owned().await {
                 Err(_) => Err(failure(JobFailureKind::Cancelled, "the pool is closed")),
-                Ok(_worker) if run_job.cancel.load(Ordering::Relaxed) => Err(failure(
+                Ok(_worker) if job.cancel.load(Ordering::Relaxed) => Err(failure(
                     JobFailureKind::Cancelled,
                     "cancelled before it started",
                 )),
                 Ok(_worker) => {
-                    run_job.state.send_replace(JobState::Running(JobProgress {
+                    job.state.send_replace(JobState::Running(JobProgress {
                         phase: "build",
                         ..JobProgress::default()
                     }));
-                    let solved = tokio::task::spawn_blocking(move || work(&options)).await;
-                    match solved {
-                        Ok(Ok(plan)) => {
-                            let plan = Arc::new(plan);
-                            match store_plan(run_job.plan_id.clone(), plan.clone()).await {
-                                Ok(()) => Ok((run_job.plan_id.clone(), plan)),
-                                Err(e) => Err(failure(JobFailureKind::Internal, e.to_string())),
-                            }
-                        }
-                        Ok(Err(err)) => Err(plan_failure(err)),
-                        Err(join) => Err(failure(
-                            JobFailureKind::Internal,
-                            format!("the solver thread failed: {join}"),
-                        )),
-                    }
+                    run_job(&store, &spec, options, None)
+                        .await
+                        .map(|plan| (spec.plan_id.clone(), plan))
                 }
             };
-            run_job.state.send_replace(JobState::Done(result));
+            job.state.send_replace(JobState::Done(result));
             drop(admission);
             tokio::time::sleep(KEEP_FINISHED).await;
             jobs.lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .remove(&run_job.id);
+                .remove(&job.id);
         });
         Ok(job)
     }
 
-    /// Stops admitting jobs and cancels every running or queued one.
+    /// Stops admitting jobs and cancels every running or queued one of this
+    /// process (jobs on a shared queue stay there for other workers).
     pub fn shutdown(&self) {
         self.shutting_down.store(true, Ordering::Relaxed);
         for job in self.lock().values() {
@@ -287,14 +325,14 @@ impl SolvePool {
     }
 }
 
-fn failure(kind: JobFailureKind, message: impl Into<String>) -> JobFailure {
+pub(crate) fn failure(kind: JobFailureKind, message: impl Into<String>) -> JobFailure {
     JobFailure {
         kind,
         message: message.into(),
     }
 }
 
-fn plan_failure(err: PlanError) -> JobFailure {
+pub(crate) fn plan_failure(err: PlanError) -> JobFailure {
     match err {
         PlanError::Document(_) | PlanError::Option { .. } => {
             failure(JobFailureKind::Invalid, err.to_string())

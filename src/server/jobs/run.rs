@@ -1,0 +1,143 @@
+//! Running one job spec to a stored plan, with nothing but the store: read
+//! the network version (and the base plan of a re-plan), solve on a blocking
+//! thread, store the plan with its impact, publish it when the spec says so.
+//! The in-process pool and the Redis workers both run jobs through here, so
+//! a job means the same wherever it runs.
+
+use super::spec::{JobKind, JobSpec};
+use super::{failure, plan_failure, JobFailure, JobFailureKind};
+use crate::model::Plan;
+use crate::planning::{solve, Baseline, SolveOptions};
+use crate::server::publish::publish_plan;
+use crate::server::replan::replan_impact;
+use crate::store::{PlanOrigin, PlanRecord, Store, StoreError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// Solves `spec` with `options` (cancel flag and progress set by the
+/// caller), stores the plan under the spec's plan id and returns it.
+///
+/// Running a spec whose plan is already stored (a worker died after storing
+/// it) returns the stored plan, so a job run twice stores one plan. When
+/// `abandon` is set by the time the solver returns (a worker shutting down
+/// hands the job back to the queue), nothing is stored.
+///
+/// # Errors
+/// The job's failure: an invalid document, a cancelled solve, or a store
+/// that failed.
+pub async fn run_job(
+    store: &Arc<dyn Store>,
+    spec: &JobSpec,
+    mut options: SolveOptions,
+    abandon: Option<&AtomicBool>,
+) -> Result<Arc<Plan>, JobFailure> {
+    if let Ok(done) = store.get_plan(&spec.plan_id).await {
+        return Ok(done.plan);
+    }
+    let network = store
+        .get_network(&spec.network_id, Some(spec.network_version))
+        .await
+        .map_err(store_failure)?;
+    let base = match &spec.kind {
+        JobKind::Solve => None,
+        JobKind::Replan {
+            base_plan_id,
+            freeze_until,
+            stability_penalty,
+            ..
+        } => {
+            let base = store.get_plan(base_plan_id).await.map_err(store_failure)?;
+            options.baseline = Some(Baseline {
+                production: base.plan.production.clone(),
+                shipments: base.plan.shipments.clone(),
+                freeze_until: *freeze_until,
+                stability_penalty: *stability_penalty,
+            });
+            Some(base)
+        }
+    };
+    let doc = network.document.clone();
+    let plan = tokio::task::spawn_blocking(move || solve(&doc, &options))
+        .await
+        .map_err(|join| {
+            failure(
+                JobFailureKind::Internal,
+                format!("the solver thread failed: {join}"),
+            )
+        })?
+        .map_err(plan_failure)?;
+    if abandon.is_some_and(|a| a.load(Ordering::Relaxed)) {
+        return Err(failure(
+            JobFailureKind::Cancelled,
+            "abandoned by a worker that is shutting down",
+        ));
+    }
+    let plan = Arc::new(plan);
+    let mut record = PlanRecord {
+        plan_id: spec.plan_id.clone(),
+        network_id: spec.network_id.clone(),
+        network_version: spec.network_version,
+        created_at: SystemTime::now(),
+        origin: PlanOrigin::Solve,
+        base_plan_id: None,
+        plan: plan.clone(),
+        impact: None,
+    };
+    let mut publish = false;
+    if let (
+        Some(base),
+        JobKind::Replan {
+            freeze_until,
+            stability_penalty,
+            automatic,
+            publish_when_done,
+            causes,
+            ..
+        },
+    ) = (&base, &spec.kind)
+    {
+        record.origin = if *automatic {
+            PlanOrigin::AutomaticReplan
+        } else {
+            PlanOrigin::Replan
+        };
+        record.base_plan_id = Some(base.plan_id.clone());
+        record.impact = Some(replan_impact(
+            &network.document,
+            base,
+            &plan,
+            *freeze_until,
+            *stability_penalty,
+            causes,
+        ));
+        publish = *publish_when_done && plan.status.has_solution();
+    }
+    match store.put_plan(record).await {
+        Ok(()) => {}
+        // Another run of the same job stored it first: that plan stands.
+        Err(StoreError::Conflict(_)) => {
+            return store
+                .get_plan(&spec.plan_id)
+                .await
+                .map(|r| r.plan)
+                .map_err(store_failure)
+        }
+        Err(e) => return Err(store_failure(e)),
+    }
+    if publish {
+        // The request id makes a second run of the job publish nothing new.
+        publish_plan(store, &spec.plan_id, Some(format!("auto-{}", spec.plan_id)))
+            .await
+            .map_err(|e| failure(JobFailureKind::Internal, e.to_string()))?;
+    }
+    Ok(plan)
+}
+
+fn store_failure(e: StoreError) -> JobFailure {
+    let kind = match e {
+        StoreError::Unavailable(_) => JobFailureKind::Unavailable,
+        _ => JobFailureKind::Internal,
+    };
+    failure(kind, e.to_string())
+}
