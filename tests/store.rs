@@ -1,7 +1,10 @@
 //! The store suite: what every `Store` must do, run against each store
-//! (the embedded memory store here; the Redis store joins the same suite).
-//! Atomic conditional writes, versioning, the allocation log with its
-//! wake-ups, idempotent publishes and acknowledgements.
+//! (the embedded memory store, and the Redis store at `REDIS_URL`, by
+//! default `redis://127.0.0.1:6379`, each test under a key prefix of its
+//! own). Atomic conditional writes, versioning, the allocation log with its
+//! wake-ups, idempotent publishes and acknowledgements; then what only a
+//! shared store can show: replicas that see each other's writes, and a
+//! Redis that goes away.
 
 use chainplan::model::scenario::ScenarioChange;
 use chainplan::model::{
@@ -9,11 +12,14 @@ use chainplan::model::{
 };
 use chainplan::planning::{solve, SolveOptions};
 use chainplan::store::{
-    Acknowledgement, MemoryStore, NetworkChange, PlanOrigin, PlanRecord, Publish, ReplanMode,
-    ReplanPolicy, ScenarioRecord, Store, StoreError,
+    Acknowledgement, MemoryStore, NetworkChange, PlanOrigin, PlanRecord, Publish, RedisStore,
+    ReplanMode, ReplanPolicy, ScenarioRecord, Store, StoreError,
 };
+use std::future::Future;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+use tokio::sync::watch;
 
 fn gearbox() -> NetworkDoc {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/gearbox.json");
@@ -289,4 +295,392 @@ async fn memory_store_passes_the_suite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_store_lets_one_of_many_writers_win() {
     concurrent_writers(Arc::new(MemoryStore::new())).await;
+}
+
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A key prefix no other test uses, so tests running at once never meet.
+fn unique_prefix() -> String {
+    format!("chainplan-test-{}", uuid::Uuid::new_v4().simple())
+}
+
+async fn connect(url: &str, prefix: &str) -> RedisStore {
+    RedisStore::connect(url, prefix)
+        .await
+        .unwrap_or_else(|e| panic!("a Redis server at {url}: {e}"))
+}
+
+/// Runs `test` on a fresh Redis store and deletes its keys afterwards,
+/// also when the test fails.
+async fn with_redis<F, Fut>(test: F)
+where
+    F: FnOnce(RedisStore) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let store = connect(&redis_url(), &unique_prefix()).await;
+    let outcome = tokio::spawn(test(store.clone())).await;
+    store.delete_all_keys().await.unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// Waits (bounded, so a lost wake-up fails instead of hanging) until a
+/// watched version reaches `version`.
+async fn reaches(watch: &mut watch::Receiver<u64>, version: u64) {
+    tokio::time::timeout(Duration::from_secs(20), watch.wait_for(|v| *v >= version))
+        .await
+        .unwrap_or_else(|_| panic!("the watcher never saw version {version}"))
+        .unwrap();
+}
+
+/// A network "n" with plans "p1" and "p2".
+async fn network_with_plans(store: &dyn Store) {
+    let doc = Arc::new(gearbox());
+    store
+        .put_network("n", doc, NetworkChange::Put, "first", None)
+        .await
+        .unwrap();
+    let p = Plan::without_solution(chainplan::model::PlanStatus::Optimal);
+    store.put_plan(record("p1", "n", 1, &p)).await.unwrap();
+    store.put_plan(record("p2", "n", 1, &p)).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_passes_the_suite() {
+    with_redis(|store| suite(Arc::new(store))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_lets_one_of_many_writers_win() {
+    with_redis(|store| concurrent_writers(Arc::new(store))).await;
+}
+
+/// Two stores on one prefix are two replicas: what one publishes, the
+/// other's watchers see and its log returns, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_sees_what_another_publishes() {
+    with_redis(|one| async move {
+        let other = connect(&redis_url(), one.prefix()).await;
+        network_with_plans(&one).await;
+        let mut watch_a = other.watch_allocations("n", "a").await.unwrap();
+        assert_eq!(*watch_a.borrow_and_update(), 0);
+
+        one.publish(publish("n", "p1", None, 10.0, 20.0))
+            .await
+            .unwrap();
+        reaches(&mut watch_a, 1).await;
+        one.publish(publish("n", "p2", None, 15.0, 20.0))
+            .await
+            .unwrap();
+        reaches(&mut watch_a, 2).await;
+
+        let log = other.allocation_log("n", "a", 0).await.unwrap();
+        assert_eq!(
+            log.iter()
+                .map(|v| (v.version, v.publish_version, v.plan_id.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, 1, "p1"), (2, 2, "p2")]
+        );
+        assert_eq!(log[1].allocation.entries[0].qty, 15.0);
+        assert_eq!(other.allocation_log("n", "b", 1).await.unwrap(), []);
+        assert_eq!(
+            other.published_plan("n").await.unwrap().unwrap().plan_id,
+            "p2"
+        );
+        // A watcher that starts late starts from the log.
+        let late = other.watch_allocations("n", "b").await.unwrap();
+        assert_eq!(*late.borrow(), 1);
+        // And the other way round: an acknowledgement through one replica.
+        other
+            .acknowledge(
+                "n",
+                Acknowledgement {
+                    enterprise: "a".into(),
+                    version: 2,
+                    accepted: true,
+                    text: "ok".into(),
+                    at: SystemTime::now(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(one.acknowledgements("n", "a").await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+/// A publish retried through another replica, after or during the first
+/// attempt, is applied once and answered with the first receipt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_retried_through_another_replica_is_applied_once() {
+    with_redis(|one| async move {
+        let other = connect(&redis_url(), one.prefix()).await;
+        network_with_plans(&one).await;
+
+        let first = one
+            .publish(publish("n", "p1", Some("r1"), 10.0, 20.0))
+            .await
+            .unwrap();
+        let retry = other
+            .publish(publish("n", "p1", Some("r1"), 99.0, 99.0))
+            .await
+            .unwrap();
+        assert_eq!(retry, first);
+        assert_eq!(other.publish_receipt("n", "r1").await.unwrap(), Some(first));
+
+        // Both replicas at once with one request id: one publish happens.
+        let (x, y) = tokio::join!(
+            one.publish(publish("n", "p2", Some("r2"), 11.0, 21.0)),
+            other.publish(publish("n", "p2", Some("r2"), 12.0, 22.0)),
+        );
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert_eq!(x, y);
+        assert_eq!(x.publish_version, 2);
+        for supplier in ["a", "b"] {
+            let log = one.allocation_log("n", supplier, 0).await.unwrap();
+            assert_eq!(log.len(), 2, "{supplier}: {log:?}");
+        }
+        let summary = one.list_networks().await.unwrap();
+        assert_eq!(summary[0].publish_version, 2);
+    })
+    .await;
+}
+
+/// Different publishes racing on one network: each applies whole, the
+/// versions count up with no gap, and a loser is told to retry rather
+/// than half applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_publishes_each_apply_whole() {
+    with_redis(|one| async move {
+        let other = connect(&redis_url(), one.prefix()).await;
+        network_with_plans(&one).await;
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let store = if i % 2 == 0 {
+                one.clone()
+            } else {
+                other.clone()
+            };
+            tasks.push(tokio::spawn(async move {
+                store
+                    .publish(publish("n", "p1", None, f64::from(i), f64::from(i)))
+                    .await
+            }));
+        }
+        let mut applied = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => applied += 1,
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(applied >= 1);
+        let summary = one.list_networks().await.unwrap();
+        assert_eq!(summary[0].publish_version, applied);
+        for supplier in ["a", "b"] {
+            let log = one.allocation_log("n", supplier, 0).await.unwrap();
+            let versions: Vec<u64> = log.iter().map(|v| v.version).collect();
+            assert_eq!(versions, (1..=log.len() as u64).collect::<Vec<_>>());
+            assert_eq!(
+                log.iter().map(|v| v.publish_version).collect::<Vec<_>>(),
+                (1..=applied).collect::<Vec<_>>()
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_solved_plan_round_trips_exactly() {
+    with_redis(|store| async move {
+        let doc = Arc::new(gearbox());
+        store
+            .put_network("n", doc.clone(), NetworkChange::Put, "first", None)
+            .await
+            .unwrap();
+        assert_eq!(*store.get_network("n", None).await.unwrap().document, *doc);
+        let solved = plan();
+        let mut written = record("p1", "n", 1, &solved);
+        written.base_plan_id = Some("p0".into());
+        store.put_plan(written.clone()).await.unwrap();
+        let read = store.get_plan("p1").await.unwrap();
+        assert_eq!(*read.plan, solved);
+        assert_eq!(read.created_at, written.created_at);
+        assert_eq!(read.origin, written.origin);
+        assert_eq!(read.base_plan_id, written.base_plan_id);
+        assert_eq!(read.network_version, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unreachable_redis_is_unavailable() {
+    // Bounded only to turn a hang into a failure.
+    let refused = tokio::time::timeout(
+        Duration::from_secs(60),
+        RedisStore::connect("redis://127.0.0.1:1", "chainplan-test-unreachable"),
+    )
+    .await
+    .expect("connecting gives up instead of hanging");
+    assert!(matches!(refused, Err(StoreError::Unavailable(_))));
+    assert!(matches!(
+        RedisStore::connect("http://127.0.0.1:6379", "p").await,
+        Err(StoreError::Unavailable(_))
+    ));
+}
+
+/// A private `redis-server` that appends every write to its AOF before
+/// answering, so a kill loses nothing it acknowledged; killed when dropped.
+struct PrivateRedis {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl PrivateRedis {
+    fn start() -> PrivateRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let child = PrivateRedis::spawn(port, dir.path());
+        PrivateRedis { child, port, dir }
+    }
+
+    fn spawn(port: u16, dir: &std::path::Path) -> Child {
+        let mut child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ])
+            .arg("--dir")
+            .arg(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed");
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return child;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("redis-server did not start on port {port}");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server at once, as a crash would.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn restart(&mut self) {
+        self.child = PrivateRedis::spawn(self.port, self.dir.path());
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A Redis that goes away: calls fail with `Unavailable` instead of
+/// hanging, and once it is back a watcher on another replica still learns
+/// of a version published while its subscription was down (the watcher's
+/// task re-reads the logs after it resubscribes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watchers_catch_up_after_redis_comes_back() {
+    let mut redis = PrivateRedis::start();
+    let prefix = unique_prefix();
+    let watcher = connect(&redis.url(), &prefix).await;
+    let publisher = connect(&redis.url(), &prefix).await;
+    network_with_plans(&publisher).await;
+    let mut watch_a = watcher.watch_allocations("n", "a").await.unwrap();
+    assert_eq!(*watch_a.borrow_and_update(), 0);
+
+    redis.kill();
+    let down = tokio::time::timeout(Duration::from_secs(60), publisher.get_network("n", None))
+        .await
+        .expect("a call on a dead Redis gives up instead of hanging");
+    assert!(matches!(down, Err(StoreError::Unavailable(_))), "{down:?}");
+    // Let the watcher's subscription fail a few times, so that it is still
+    // waiting to reconnect when the publish below lands.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    redis.restart();
+
+    let mut published = None;
+    for _ in 0..100 {
+        match publisher
+            .publish(publish("n", "p1", Some("r1"), 10.0, 20.0))
+            .await
+        {
+            Ok(receipt) => {
+                published = Some(receipt);
+                break;
+            }
+            Err(StoreError::Unavailable(_)) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(published.expect("Redis came back").publish_version, 1);
+    reaches(&mut watch_a, 1).await;
+    assert_eq!(watcher.allocation_log("n", "a", 0).await.unwrap().len(), 1);
+}
+
+/// The notification task holds a subscription for as long as any clone of
+/// the store lives, and lets go of it when the last one is dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_notification_task_ends_with_the_last_clone() {
+    let prefix = unique_prefix();
+    let store = connect(&redis_url(), &prefix).await;
+    let mut conn = store
+        .client()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    // The channel is part of the stored layout (src/store/redis/keys.rs).
+    let channel = format!("{prefix}:alloc");
+    let mut subscribers = async move |wanted: u64| {
+        for _ in 0..400 {
+            let counts: Vec<(String, u64)> = redis::cmd("PUBSUB")
+                .arg("NUMSUB")
+                .arg(&channel)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            if counts[0].1 == wanted {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{channel} never had {wanted} subscribers");
+    };
+    subscribers(1).await;
+    let clone = store.clone();
+    drop(store);
+    clone.list_networks().await.unwrap();
+    subscribers(1).await;
+    drop(clone);
+    subscribers(0).await;
 }

@@ -8,7 +8,9 @@
 //! when a plan is published) and never the transport: no tonic, no proto.
 
 mod memory;
+mod redis;
 
+pub use self::redis::RedisStore;
 pub use memory::MemoryStore;
 
 use crate::model::scenario::ScenarioChange;

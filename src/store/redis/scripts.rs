@@ -1,0 +1,145 @@
+//! The Lua scripts behind the Redis store's atomic writes. Redis runs a
+//! script whole, with no other command in between, so a check and the write
+//! that depends on it cannot be separated by another writer. Each script
+//! touches only the keys of one network (one hash tag, so one Cluster slot)
+//! and checks everything before it writes anything: a script that fails
+//! halfway is not rolled back.
+//!
+//! Scripts answer with a status word the store turns into a `StoreError`,
+//! never with a Redis error, so a lost race is not mistaken for an outage.
+//! Numbers that must stay exact (versions) travel as decimal strings and are
+//! compared as strings; Lua's numbers are doubles.
+
+use redis::Script;
+use std::sync::LazyLock;
+
+/// Appends a network version.
+///
+/// KEYS: meta, versions. ARGV: the expected latest version or `""` for
+/// none, the version JSON. Answers `{"ok", new version}` or
+/// `{"conflict", latest}`.
+pub(super) static PUT_NETWORK: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local latest = redis.call('HGET', KEYS[1], 'latest') or '0'
+if ARGV[1] ~= '' and ARGV[1] ~= latest then
+  return {'conflict', latest}
+end
+local version = redis.call('HINCRBY', KEYS[1], 'latest', 1)
+redis.call('HSET', KEYS[2], version, ARGV[2])
+return {'ok', tostring(version)}
+"#,
+    )
+});
+
+/// Commits a publish: new allocation versions, the network's publish state,
+/// the receipt under its request id, and one notification per new version.
+///
+/// KEYS: meta, publishes, then the log of every supplier of the publish,
+/// each once. ARGV: the publish version read (`"0"` for none), the new
+/// publish version, `"1"` when there is a request id and `"0"` when not,
+/// the request id, the receipt JSON, the plan id, the publish time JSON,
+/// the notification channel; then per log key: the latest version read,
+/// the number `n` of versions to append, and `n` times (version, version
+/// JSON, notification payload).
+///
+/// Answers `{"ok", ""}`; `{"receipt", json}` when the request id was used
+/// meanwhile; `{"retry", ""}` when the network's publish state or a log
+/// moved since it was read, so the diff must be computed again. Checking
+/// the publish version alone would do (every append bumps it); the logs
+/// are checked too so that an explicit-id `XADD` can never fail halfway.
+pub(super) static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local meta, publishes = KEYS[1], KEYS[2]
+if ARGV[3] == '1' then
+  local done = redis.call('HGET', publishes, ARGV[4])
+  if done then return {'receipt', done} end
+end
+if (redis.call('HGET', meta, 'publish_version') or '0') ~= ARGV[1] then
+  return {'retry', ''}
+end
+local a = 9
+for k = 3, #KEYS do
+  local top = redis.call('XREVRANGE', KEYS[k], '+', '-', 'COUNT', 1)
+  local latest = '0'
+  if top[1] then latest = string.match(top[1][1], '^(%d+)%-') end
+  if latest ~= ARGV[a] then return {'retry', ''} end
+  a = a + 2 + 3 * tonumber(ARGV[a + 1])
+end
+local notes = {}
+a = 9
+for k = 3, #KEYS do
+  local n = tonumber(ARGV[a + 1])
+  for i = 0, n - 1 do
+    local b = a + 2 + 3 * i
+    redis.call('XADD', KEYS[k], ARGV[b] .. '-0', 'v', ARGV[b + 1])
+    notes[#notes + 1] = ARGV[b + 2]
+  end
+  a = a + 2 + 3 * n
+end
+redis.call('HSET', meta, 'publish_version', ARGV[2], 'published_at', ARGV[7],
+  'published_plan_id', ARGV[6])
+if ARGV[3] == '1' then
+  redis.call('HSET', publishes, ARGV[4], ARGV[5])
+end
+-- Last, so no watcher is woken before the whole publish is in place.
+for _, note in ipairs(notes) do
+  redis.call('PUBLISH', ARGV[8], note)
+end
+return {'ok', ''}
+"#,
+    )
+});
+
+/// Records a supplier's acknowledgement of one of its versions.
+///
+/// KEYS: meta, the supplier's log, its acknowledgements. ARGV: the version
+/// acknowledged, the acknowledgement JSON. Answers `{"ok", latest}`,
+/// `{"no_version", latest}` or `{"no_network", "0"}`.
+pub(super) static ACKNOWLEDGE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if not redis.call('HGET', KEYS[1], 'latest') then
+  return {'no_network', '0'}
+end
+local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+local latest = '0'
+if top[1] then latest = string.match(top[1][1], '^(%d+)%-') end
+local version = tonumber(ARGV[1])
+if version < 1 or version > tonumber(latest) then
+  return {'no_version', latest}
+end
+redis.call('RPUSH', KEYS[3], ARGV[2])
+return {'ok', latest}
+"#,
+    )
+});
+
+/// Records the plans of a scenario's latest solve, if the scenario exists.
+///
+/// KEYS: scenarios, scenario plans. ARGV: scenario id, plans JSON.
+/// Answers 1, or 0 when there is no such scenario.
+pub(super) static SET_SCENARIO_PLANS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+"#,
+    )
+});
+
+/// Deletes a scenario with the plans of its solves.
+///
+/// KEYS: scenarios, scenario plans. ARGV: scenario id. Answers 1, or 0 when
+/// there is no such scenario.
+pub(super) static DELETE_SCENARIO: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+"#,
+    )
+});
