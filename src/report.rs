@@ -128,6 +128,10 @@ fn cost(out: &mut String, plan: &Plan) {
         ("share", Align::Right),
     ]);
     for (term, amount) in plan.cost.terms() {
+        // The window cost is an addition to MODEL.md: shown when a plan has one.
+        if term == "renovation_window" && amount == 0.0 {
+            continue;
+        }
         table.row(vec![term.into(), number(amount, 2), share(amount, total)]);
     }
     table.row(vec!["total".into(), number(total, 2), share(total, total)]);

@@ -90,6 +90,10 @@ fn default_unmet_penalty() -> f64 {
     100.0
 }
 
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -371,6 +375,18 @@ pub struct Renovation {
     pub subsidy: f64,
     #[serde(default, skip_serializing_if = "is_false")]
     pub optional: bool,
+    /// Renovations that must be finished before this one starts (programme
+    /// precedence; an addition to MODEL.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
+    /// The renovation group, for `policy.max_concurrent_per_group` (say, the
+    /// casting suppliers that must not be down together).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Cost per period of downtime within the horizon: the lost output the
+    /// enterprise bears beyond the model. Enters the objective.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub window_cost: f64,
 }
 
 /// Chain-wide prices, penalties and limits.
@@ -391,6 +407,13 @@ pub struct Policy {
     pub renovation_budget: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_concurrent_renovations: Option<u32>,
+    /// At most this many renovations of one `group` down in any period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrent_per_group: Option<u32>,
+    /// For every item, at least one line able to make it stays up (is not
+    /// down for renovation) in every period.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub keep_sources: bool,
 }
 
 impl Default for Policy {
@@ -403,6 +426,8 @@ impl Default for Policy {
             unmet_penalty: default_unmet_penalty(),
             renovation_budget: None,
             max_concurrent_renovations: None,
+            max_concurrent_per_group: None,
+            keep_sources: false,
         }
     }
 }

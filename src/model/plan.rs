@@ -39,7 +39,9 @@ impl PlanStatus {
     }
 }
 
-/// The eight objective terms of MODEL.md section 4.
+/// The eight objective terms of MODEL.md section 4, and the cost of the
+/// renovations' downtime windows (`renovations[].window_cost`, an addition
+/// to MODEL.md: zero, and left out of the JSON, unless a document sets it).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct CostBreakdown {
     pub production: f64,
@@ -50,6 +52,12 @@ pub struct CostBreakdown {
     pub unmet: f64,
     pub safety: f64,
     pub carbon: f64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub renovation_window: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl CostBreakdown {
@@ -59,7 +67,7 @@ impl CostBreakdown {
     }
 
     /// The terms with their names, in the contract's order.
-    pub fn terms(&self) -> [(&'static str, f64); 8] {
+    pub fn terms(&self) -> [(&'static str, f64); 9] {
         [
             ("production", self.production),
             ("setup", self.setup),
@@ -69,6 +77,7 @@ impl CostBreakdown {
             ("unmet", self.unmet),
             ("safety", self.safety),
             ("carbon", self.carbon),
+            ("renovation_window", self.renovation_window),
         ]
     }
 }

@@ -710,6 +710,64 @@ impl<'a> Check<'a> {
             }
             self.renovation(&path, renovation);
         }
+        self.renovation_order();
+    }
+
+    /// `after` names other renovations, each once, and never closes a cycle
+    /// (a cycle could only be satisfied by leaving all of it out).
+    fn renovation_order(&mut self) {
+        let renovations = &self.doc.renovations;
+        let index: HashMap<&str, usize> = renovations
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i))
+            .collect();
+        // Edges from a prerequisite to the renovation that waits for it.
+        let mut waits: Vec<Vec<usize>> = vec![Vec::new(); renovations.len()];
+        let mut pending = vec![0usize; renovations.len()];
+        for (i, r) in renovations.iter().enumerate() {
+            let mut seen: HashSet<&str> = HashSet::new();
+            for (k, before) in r.after.iter().enumerate() {
+                let path = Path::root("renovations").at(i).key("after").at(k);
+                if !seen.insert(before.as_str()) {
+                    self.error(path, format!("\"{before}\" is listed twice"));
+                } else if before == &r.id {
+                    self.error(path, "a renovation cannot come after itself");
+                } else if let Some(&j) = index.get(before.as_str()) {
+                    waits[j].push(i);
+                    pending[i] += 1;
+                } else {
+                    self.error(path, format!("unknown renovation \"{before}\""));
+                }
+            }
+        }
+        // Kahn's order: whatever is left waiting lies on or behind a cycle.
+        let mut ready: Vec<usize> = (0..renovations.len())
+            .filter(|&i| pending[i] == 0)
+            .collect();
+        while let Some(j) = ready.pop() {
+            for &i in &waits[j] {
+                pending[i] -= 1;
+                if pending[i] == 0 {
+                    ready.push(i);
+                }
+            }
+        }
+        let stuck: Vec<usize> = (0..renovations.len()).filter(|&i| pending[i] > 0).collect();
+        if let Some(&first) = stuck.first() {
+            let mut names: Vec<&str> = stuck.iter().map(|&i| renovations[i].id.as_str()).collect();
+            if names.len() > 2 * CYCLE_ENDS_SHOWN {
+                names.truncate(2 * CYCLE_ENDS_SHOWN);
+                names.push("...");
+            }
+            self.error(
+                Path::root("renovations").at(first).key("after"),
+                format!(
+                    "renovations wait for each other in a cycle (on it or behind it: {})",
+                    names.join(", ")
+                ),
+            );
+        }
     }
 
     fn renovation(&mut self, path: &Path, r: &Renovation) {
@@ -728,6 +786,10 @@ impl<'a> Check<'a> {
         self.amount(path.key("co2_factor"), r.co2_factor);
         self.amount(path.key("capex"), r.capex);
         self.amount(path.key("subsidy"), r.subsidy);
+        self.amount(path.key("window_cost"), r.window_cost);
+        if r.group.as_deref().is_some_and(|g| g.trim().is_empty()) {
+            self.error(path.key("group"), "must not be empty when given");
+        }
     }
 
     fn policy(&mut self) {

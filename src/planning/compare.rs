@@ -34,7 +34,8 @@ impl Delta {
     }
 }
 
-/// The eight cost terms of MODEL.md section 4, each compared.
+/// The eight cost terms of MODEL.md section 4 and the renovation window
+/// cost, each compared.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CostDeltas {
     pub production: Delta,
@@ -45,11 +46,12 @@ pub struct CostDeltas {
     pub unmet: Delta,
     pub safety: Delta,
     pub carbon: Delta,
+    pub renovation_window: Delta,
 }
 
 impl CostDeltas {
     /// The terms with their names, in the contract's order.
-    pub fn terms(&self) -> [(&'static str, Delta); 8] {
+    pub fn terms(&self) -> [(&'static str, Delta); 9] {
         [
             ("production", self.production),
             ("setup", self.setup),
@@ -59,6 +61,7 @@ impl CostDeltas {
             ("unmet", self.unmet),
             ("safety", self.safety),
             ("carbon", self.carbon),
+            ("renovation_window", self.renovation_window),
         ]
     }
 }
@@ -190,6 +193,7 @@ pub fn compare(
             unmet: Delta::of(b.unmet, s.unmet),
             safety: Delta::of(b.safety, s.safety),
             carbon: Delta::of(b.carbon, s.carbon),
+            renovation_window: Delta::of(b.renovation_window, s.renovation_window),
         },
         demand: Delta::of(base.service.demand, scenario.service.demand),
         on_time: Delta::of(base.service.on_time, scenario.service.on_time),
@@ -511,6 +515,10 @@ pub fn summary(name: &str, comparison: &Comparison) -> String {
         table.row(row("objective", objective, 2));
     }
     for (term, d) in c.cost.terms() {
+        // The window cost is an addition to MODEL.md: shown when either plan has one.
+        if term == "renovation_window" && d.base == 0.0 && d.scenario == 0.0 {
+            continue;
+        }
         table.row(row(&format!("cost {term}"), d, 2));
     }
     table.row(row("demand", c.demand, 1));

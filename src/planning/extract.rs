@@ -6,6 +6,7 @@
 
 use super::formulation::{ModelMap, EPS};
 use super::network::Network;
+use super::programme::window_cost;
 use crate::model::{
     Allocation, AllocationEntry, AllocationKind, Bottleneck, CostBreakdown, Delivery, Plan,
     PlanStatus, Production, RenovationSchedule, ResourceKind, Role, Service, Shipment, StockLevel,
@@ -202,6 +203,9 @@ pub(crate) fn extract_plan(
                 .iter()
                 .find(|(_, c)| v(c) > 0.5)
                 .map(|&(t, _)| t as u32);
+            if let Some(t) = start {
+                cost.renovation_window += window_cost(rd, t as usize, net.periods);
+            }
             RenovationSchedule {
                 id: rd.doc.id.clone(),
                 line: rd.doc.line.clone(),

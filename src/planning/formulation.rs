@@ -16,6 +16,7 @@
 use super::fence::{keep_everything, Fence};
 use super::lot_sizing::{lot_sizing_columns, LotSizing};
 use super::network::{Network, Pair};
+use super::programme::{window_cost, Programme};
 use super::replan::Baseline;
 use super::scope::Scope;
 use good_lp::solvers::highs::{highs, HighsProblem};
@@ -64,6 +65,12 @@ enum SlackKey {
     Budget,
     Concurrent(usize),
     StockMax(usize, usize),
+    /// Renovation `r` waits for its `after[k]`.
+    After(usize, usize),
+    /// A renovation group, by position in the programme's groups.
+    Group(usize),
+    /// An item whose source lines are all renovated.
+    KeepSource(usize),
 }
 
 /// What a slack column relaxes, for naming conflicts.
@@ -309,7 +316,11 @@ impl PlanModel {
         let start: Vec<Vec<(usize, Col)>> = net
             .renovations
             .iter()
-            .map(|r| r.starts().map(|t| (t, cols.binary(0.0))).collect())
+            .map(|r| {
+                r.starts()
+                    .map(|t| (t, cols.binary(window_cost(r, t, net.periods))))
+                    .collect()
+            })
             .collect();
 
         // Flows f, only where the arrival falls inside the horizon.
@@ -532,6 +543,38 @@ impl ModelRows<'_, '_> {
                 }
             }
         }
+        let programme = Programme::of(net);
+        for &(r, k, _) in &programme.precedence {
+            let rd = &net.renovations[r];
+            wanted.push((
+                SlackKey::After(r, k),
+                format!("renovations[{}].after[{k}]", rd.index),
+                format!(
+                    "renovation \"{}\" starts only once \"{}\" is finished",
+                    rd.doc.id, rd.doc.after[k]
+                ),
+            ));
+        }
+        for (g, (group, _)) in programme.groups.iter().enumerate() {
+            wanted.push((
+                SlackKey::Group(g),
+                "policy.max_concurrent_per_group".into(),
+                format!(
+                    "at most {} line(s) of group \"{group}\" down for renovation in any period",
+                    programme.group_limit
+                ),
+            ));
+        }
+        for &(item, _) in &programme.kept_sources {
+            wanted.push((
+                SlackKey::KeepSource(item),
+                "policy.keep_sources".into(),
+                format!(
+                    "a line able to make \"{}\" stays up in every period",
+                    doc.items[item].id
+                ),
+            ));
+        }
         for (p, pair) in self.stock_pairs.iter().enumerate() {
             if let Some(s) = net.stocks.get(pair).filter(|s| s.max.is_some()) {
                 for t in 0..net.periods {
@@ -713,6 +756,9 @@ impl ModelRows<'_, '_> {
             }
         }
 
+        // 7'. The programme beyond MODEL.md: precedence, groups, sources kept.
+        self.add_programme(rows);
+
         // 9. Carbon cap.
         if let Some(cap) = policy.carbon_cap {
             let mut e = self.emissions_expr();
@@ -733,6 +779,51 @@ impl ModelRows<'_, '_> {
             }
         }
         (line_rows, lane_rows)
+    }
+
+    /// The renovation programme's rows (see `programme.rs`).
+    fn add_programme(&self, rows: &mut Rows) {
+        let net = self.net;
+        let programme = Programme::of(net);
+        // Started by t implies the prerequisite finished by t:
+        // sum_{tau <= t} z[r,tau] <= sum_{tau <= t - D_a} z[a,tau].
+        for &(r, k, a) in &programme.precedence {
+            let (rd, ad) = (&net.renovations[r], &net.renovations[a]);
+            for t in rd.starts() {
+                let mut e = Expression::with_capacity(2 * (t + 1));
+                for tau in rd.earliest..=t {
+                    e.add_mul(1.0, self.start_col(r, tau).var);
+                }
+                for tau in ad.starts_done_by(t) {
+                    e.add_mul(-1.0, self.start_col(a, tau).var);
+                }
+                self.relax(&mut e, -1.0, SlackKey::After(r, k));
+                rows.add(e.leq(0.0));
+            }
+        }
+        let down = |members: &[usize], t: usize| {
+            let mut e = Expression::with_capacity(4 * members.len());
+            for &r in members {
+                for tau in net.renovations[r].starts_down_in(t) {
+                    e.add_mul(1.0, self.start_col(r, tau).var);
+                }
+            }
+            e
+        };
+        for (g, (_, members)) in programme.groups.iter().enumerate() {
+            for t in 0..net.periods {
+                let mut e = down(members, t);
+                self.relax(&mut e, -1.0, SlackKey::Group(g));
+                rows.add(e.leq(f64::from(programme.group_limit)));
+            }
+        }
+        for (item, members) in &programme.kept_sources {
+            for t in 0..net.periods {
+                let mut e = down(members, t);
+                self.relax(&mut e, -1.0, SlackKey::KeepSource(*item));
+                rows.add(e.leq((members.len() - 1) as f64));
+            }
+        }
     }
 
     fn start_col(&self, r: usize, tau: usize) -> Col {

@@ -529,6 +529,9 @@ impl Chain {
                 capex: self.int(1, 5) * 100_000.0,
                 subsidy: self.int(0, 1) * 50_000.0,
                 optional: self.rng.random_bool(0.5),
+                after: Vec::new(),
+                group: None,
+                window_cost: 0.0,
             };
             self.doc.renovations.push(renovation);
         }
@@ -897,6 +900,9 @@ mod tests {
             capex: 0.0,
             subsidy: 0.0,
             optional: false,
+            after: Vec::new(),
+            group: None,
+            window_cost: 0.0,
         };
         // Over 4 periods with one line down at a time, two 2-period renovations
         // fit (0-1, 2-3) and a third with the same window cannot.

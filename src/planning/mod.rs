@@ -15,6 +15,7 @@ pub mod graph;
 mod interrupt;
 mod lot_sizing;
 mod network;
+mod programme;
 pub mod replan;
 mod scope;
 mod solve;

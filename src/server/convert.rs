@@ -603,6 +603,9 @@ impl From<Renovation> for pb::Renovation {
             capex,
             subsidy,
             optional,
+            after,
+            group,
+            window_cost,
         } = renovation;
         pb::Renovation {
             id,
@@ -616,6 +619,9 @@ impl From<Renovation> for pb::Renovation {
             capex,
             subsidy,
             optional,
+            after,
+            group: group.unwrap_or_default(),
+            window_cost,
         }
     }
 }
@@ -630,6 +636,8 @@ impl From<Policy> for pb::Policy {
             unmet_penalty,
             renovation_budget,
             max_concurrent_renovations,
+            max_concurrent_per_group,
+            keep_sources,
         } = policy;
         pb::Policy {
             carbon_price,
@@ -639,6 +647,8 @@ impl From<Policy> for pb::Policy {
             unmet_penalty: Some(unmet_penalty),
             renovation_budget,
             max_concurrent_renovations,
+            max_concurrent_per_group,
+            keep_sources,
         }
     }
 }
@@ -919,6 +929,9 @@ impl From<pb::Renovation> for Renovation {
             capex,
             subsidy,
             optional,
+            after,
+            group,
+            window_cost,
         } = msg;
         Renovation {
             id,
@@ -932,6 +945,9 @@ impl From<pb::Renovation> for Renovation {
             capex,
             subsidy,
             optional,
+            after,
+            group: (!group.is_empty()).then_some(group),
+            window_cost,
         }
     }
 }
@@ -946,6 +962,8 @@ impl From<pb::Policy> for Policy {
             unmet_penalty,
             renovation_budget,
             max_concurrent_renovations,
+            max_concurrent_per_group,
+            keep_sources,
         } = msg;
         let defaults = Policy::default();
         Policy {
@@ -956,6 +974,8 @@ impl From<pb::Policy> for Policy {
             unmet_penalty: unmet_penalty.unwrap_or(defaults.unmet_penalty),
             renovation_budget,
             max_concurrent_renovations,
+            max_concurrent_per_group,
+            keep_sources,
         }
     }
 }
@@ -1035,6 +1055,7 @@ impl From<CostBreakdown> for pb::CostBreakdown {
             unmet,
             safety,
             carbon,
+            renovation_window,
         } = cost;
         pb::CostBreakdown {
             production,
@@ -1045,6 +1066,7 @@ impl From<CostBreakdown> for pb::CostBreakdown {
             unmet,
             safety,
             carbon,
+            renovation_window,
         }
     }
 }
@@ -1298,6 +1320,7 @@ impl From<pb::CostBreakdown> for CostBreakdown {
             unmet,
             safety,
             carbon,
+            renovation_window,
         } = msg;
         CostBreakdown {
             production,
@@ -1308,6 +1331,7 @@ impl From<pb::CostBreakdown> for CostBreakdown {
             unmet,
             safety,
             carbon,
+            renovation_window,
         }
     }
 }
@@ -1694,7 +1718,12 @@ mod tests {
             capex: 1.0,
             subsidy: 0.5,
             optional: true,
+            after: vec!["r0".into()],
+            group: Some("casting".into()),
+            window_cost: 2.5,
         });
+        doc.policy.max_concurrent_per_group = Some(1);
+        doc.policy.keep_sources = true;
         assert_eq!(doc_round_trip(&doc), doc);
     }
 

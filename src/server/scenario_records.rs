@@ -284,6 +284,7 @@ pub fn comparison_to_pb(scenario_id: &str, c: &Comparison) -> pb::Comparison {
         unmet_cost: Some(delta(&c.cost.unmet)),
         safety: Some(delta(&c.cost.safety)),
         carbon: Some(delta(&c.cost.carbon)),
+        renovation_window: Some(delta(&c.cost.renovation_window)),
         demand: Some(delta(&c.demand)),
         on_time: Some(delta(&c.on_time)),
         late: Some(delta(&c.late)),
