@@ -63,6 +63,20 @@ enum Command {
 enum ImportCommand {
     /// A Willems (2008) chain: `DIR/NN_SD.csv` and `DIR/NN_LL.csv`.
     Willems(WillemsArgs),
+    /// A Trigeiro, Thomas & McClain (1989) lot-sizing instance (`G53.DAT`).
+    Trigeiro(LotSizingArgs),
+    /// A Tempelmeier & Derstroff (1996) multi-level lot-sizing instance:
+    /// `NAME.TMP` with its structure and demand files beside it.
+    Mlclsp(LotSizingArgs),
+}
+
+#[derive(Debug, Args)]
+struct LotSizingArgs {
+    /// The instance file.
+    file: PathBuf,
+    /// Write the document here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -324,6 +338,8 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph(&args),
         Command::Generate(args) => generate_doc(&args),
         Command::Import(ImportCommand::Willems(args)) => import_willems(&args),
+        Command::Import(ImportCommand::Trigeiro(args)) => import_trigeiro(&args),
+        Command::Import(ImportCommand::Mlclsp(args)) => import_mlclsp(&args),
         Command::Serve(args) => serve::serve(&args).map_err(Exit::Internal),
         Command::Worker(args) => worker::worker(&args).map_err(Exit::Internal),
     };
@@ -582,6 +598,18 @@ fn generate_doc(args: &GenerateArgs) -> Result<(), Exit> {
 
 fn import_willems(args: &WillemsArgs) -> Result<(), Exit> {
     let doc = read_willems(&args.dir, &args.nn, args.seed, args.periods)
+        .map_err(|err| Exit::Invalid(vec![err.to_string()]))?;
+    write_document(&doc, args.out.as_deref())
+}
+
+fn import_trigeiro(args: &LotSizingArgs) -> Result<(), Exit> {
+    let doc = chainplan::import::trigeiro::read_trigeiro(&args.file)
+        .map_err(|err| Exit::Invalid(vec![err.to_string()]))?;
+    write_document(&doc, args.out.as_deref())
+}
+
+fn import_mlclsp(args: &LotSizingArgs) -> Result<(), Exit> {
+    let doc = chainplan::import::mlclsp::read_mlclsp(&args.file)
         .map_err(|err| Exit::Invalid(vec![err.to_string()]))?;
     write_document(&doc, args.out.as_deref())
 }
