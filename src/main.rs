@@ -46,6 +46,9 @@ enum Command {
     Whatif(WhatifArgs),
     /// Rank supplier enterprises by what their outage would cost the chain.
     Criticality(CriticalityArgs),
+    /// The cost-CO2 trade-off curve of a network document: N plans from the
+    /// cheapest to the cleanest, by the epsilon-constraint method.
+    Tradeoff(TradeoffArgs),
     /// Draw the chain of a network document.
     Graph(GraphArgs),
     /// Generate a synthetic, valid network document.
@@ -199,6 +202,22 @@ struct CriticalityArgs {
     workers: Option<u32>,
 }
 
+#[derive(Debug, Args)]
+struct TradeoffArgs {
+    /// The network document (JSON); `-` reads standard input.
+    doc: PathBuf,
+    /// Plans on the curve, the cheapest and the cleanest included.
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(2..=100))]
+    points: u32,
+    /// What to print on standard output (`json`: the plans, in order).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Summary)]
+    format: ReportFormat,
+    /// Wall-clock limit for the whole curve, in seconds.
+    #[arg(long, value_name = "S")]
+    time_limit: Option<f64>,
+}
+
 /// `A..B` of `--periods`: both ends included.
 fn parse_periods(text: &str) -> Result<PeriodRange, String> {
     let bad = || format!("expected FIRST..LAST such as 2..4, got \"{text}\"");
@@ -335,6 +354,7 @@ fn main() -> ExitCode {
         Command::Solve(args) => solve_doc(&args),
         Command::Whatif(args) => whatif(&args),
         Command::Criticality(args) => criticality_of(&args),
+        Command::Tradeoff(args) => tradeoff(&args),
         Command::Graph(args) => graph(&args),
         Command::Generate(args) => generate_doc(&args),
         Command::Import(ImportCommand::Willems(args)) => import_willems(&args),
@@ -534,6 +554,23 @@ fn criticality_of(args: &CriticalityArgs) -> Result<(), Exit> {
     match args.format {
         ReportFormat::Json => write_json(&ranking),
         ReportFormat::Summary => write_stdout(&criticality::summary(&ranking)),
+    }
+}
+
+fn tradeoff(args: &TradeoffArgs) -> Result<(), Exit> {
+    let text = read_doc(&args.doc)?;
+    let (doc, warnings) = parse_network(&text)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let options = SolveOptions {
+        time_limit_seconds: args.time_limit,
+        ..SolveOptions::default()
+    };
+    let curve = chainplan::planning::tradeoff_curve(&doc, args.points as usize, &options)?;
+    match args.format {
+        ReportFormat::Json => write_json(&curve),
+        ReportFormat::Summary => write_stdout(&chainplan::planning::curve_summary(&curve)),
     }
 }
 

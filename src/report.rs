@@ -64,6 +64,23 @@ fn header(out: &mut String, doc: &NetworkDoc, plan: &Plan) {
     if let Some(objective) = plan.objective {
         key_value(out, "objective", &number(objective, 2));
     }
+    // A plan of goals in order says which, with the limits each was held to.
+    if !plan.goals.is_empty() {
+        let goals: Vec<String> = plan
+            .goals
+            .iter()
+            .map(|g| match g.limit {
+                Some(limit) => format!(
+                    "{} {} (held <= {})",
+                    g.goal.as_str(),
+                    number(g.value, 2),
+                    number(limit, 2)
+                ),
+                None => format!("{} {} (minimised)", g.goal.as_str(), number(g.value, 2)),
+            })
+            .collect();
+        key_value(out, "goals", &goals.join(", then "));
+    }
     // Bound and gap mean something only when branch and bound ran.
     if plan.stats.integer_variables > 0 && plan.status.has_solution() {
         let bound = plan.bound.map_or_else(|| "-".into(), |b| number(b, 2));

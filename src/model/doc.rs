@@ -414,6 +414,60 @@ pub struct Policy {
     /// down for renovation) in every period.
     #[serde(default, skip_serializing_if = "is_false")]
     pub keep_sources: bool,
+    /// What plans minimise: MODEL.md's cost (the default) or goals in order.
+    #[serde(default, skip_serializing_if = "Objective::is_cost")]
+    pub objective: Objective,
+}
+
+/// What a plan minimises (`policy.objective`, an addition to MODEL.md).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Objective {
+    /// MODEL.md section 4.
+    #[default]
+    Cost,
+    /// Goals minimised one after another: each stage keeps every earlier
+    /// goal within its tolerance of the best that stage found.
+    Lexicographic(Vec<ObjectiveStage>),
+}
+
+impl Objective {
+    pub fn is_cost(&self) -> bool {
+        matches!(self, Objective::Cost)
+    }
+}
+
+/// One stage of a lexicographic objective.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectiveStage {
+    pub goal: Goal,
+    /// Relative slack the later stages may take from this goal's best value
+    /// (0.01: up to 1 % worse; default 0).
+    #[serde(default)]
+    pub tolerance: f64,
+}
+
+/// A quantity a plan can minimise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Goal {
+    /// Late plus unmet units of demand.
+    Service,
+    /// MODEL.md section 4's objective.
+    Cost,
+    /// Total emissions (MODEL.md section 3 item 9).
+    Co2,
+}
+
+impl Goal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Goal::Service => "service",
+            Goal::Cost => "cost",
+            Goal::Co2 => "co2",
+        }
+    }
 }
 
 impl Default for Policy {
@@ -428,6 +482,7 @@ impl Default for Policy {
             max_concurrent_renovations: None,
             max_concurrent_per_group: None,
             keep_sources: false,
+            objective: Objective::Cost,
         }
     }
 }

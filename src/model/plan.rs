@@ -269,6 +269,22 @@ pub struct Plan {
     /// Set on a re-plan against a base plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stability: Option<Stability>,
+    /// The goals that produced the plan, in order, when it was not simply
+    /// MODEL.md's cost (`policy.objective`, or a point of a trade-off curve).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub goals: Vec<GoalOutcome>,
+}
+
+/// How a plan stands on one goal it was solved for.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GoalOutcome {
+    pub goal: crate::model::Goal,
+    /// The plan's value of the goal.
+    pub value: f64,
+    /// The limit the goal was held to while later goals were minimised
+    /// (absent for the goal minimised last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
 }
 
 impl Plan {
@@ -292,6 +308,7 @@ impl Plan {
             conflicts: Vec::new(),
             stats: SolveStats::default(),
             stability: None,
+            goals: Vec::new(),
         }
     }
 }

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
-use super::doc::{Lane, Line, NetworkDoc, PerPeriod, Policy, Renovation, Role};
+use super::doc::{Lane, Line, NetworkDoc, Objective, PerPeriod, Policy, Renovation, Role};
 use super::parse::MAX_PERIODS;
 use super::problem::{Problem, ValidationReport};
 
@@ -801,6 +801,22 @@ impl<'a> Check<'a> {
         self.amount(path.key("late_penalty"), p.late_penalty);
         self.amount(path.key("unmet_penalty"), p.unmet_penalty);
         self.optional_amount(path.key("renovation_budget"), p.renovation_budget);
+        if let Objective::Lexicographic(stages) = &p.objective {
+            let path = path.key("objective").key("lexicographic");
+            if stages.is_empty() {
+                self.error(path.clone(), "must name at least one goal");
+            }
+            let mut seen = HashSet::new();
+            for (i, stage) in stages.iter().enumerate() {
+                if !seen.insert(stage.goal) {
+                    self.error(
+                        path.at(i).key("goal"),
+                        format!("goal \"{}\" is listed twice", stage.goal.as_str()),
+                    );
+                }
+                self.amount(path.at(i).key("tolerance"), stage.tolerance);
+            }
+        }
     }
 
     /// A model too large to build in memory is refused before the planner tries.

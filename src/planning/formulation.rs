@@ -19,6 +19,7 @@ use super::network::{Network, Pair};
 use super::programme::{window_cost, Programme};
 use super::replan::Baseline;
 use super::scope::Scope;
+use crate::model::Goal;
 use good_lp::solvers::highs::{highs, HighsProblem};
 use good_lp::{variable, Constraint, Expression, ProblemVariables, SolverModel, Variable};
 use std::collections::HashMap;
@@ -82,6 +83,24 @@ pub(crate) struct Relaxation {
     /// The slack lets the quantity exceed what is asked (a frozen quantity
     /// made or shipped in excess), rather than fall short of it.
     pub excess: bool,
+}
+
+/// What a model minimises, and the goals it holds within limits: a stage of
+/// a lexicographic objective or a point of a trade-off curve. The default is
+/// MODEL.md's: minimise cost, nothing held.
+#[derive(Debug, Clone)]
+pub(crate) struct Goals {
+    pub minimise: Goal,
+    pub limits: Vec<(Goal, f64)>,
+}
+
+impl Default for Goals {
+    fn default() -> Self {
+        Goals {
+            minimise: Goal::Cost,
+            limits: Vec::new(),
+        }
+    }
 }
 
 /// The built model: the HiGHS problem and the map to read it back.
@@ -245,6 +264,19 @@ impl PlanModel {
         scope: &Scope,
         mode: Mode,
         baseline: Option<&Baseline>,
+    ) -> PlanModel {
+        PlanModel::build_goals(net, scope, mode, baseline, &Goals::default())
+    }
+
+    /// As [`PlanModel::build_with`], minimising `goals.minimise` with every
+    /// goal of `goals.limits` held within its limit. In elastic mode the
+    /// goals are ignored: only feasibility is asked.
+    pub fn build_goals(
+        net: &Network,
+        scope: &Scope,
+        mode: Mode,
+        baseline: Option<&Baseline>,
+        goals: &Goals,
     ) -> PlanModel {
         let fence = baseline.map(|b| Fence::resolve(net, b));
         let everything;
@@ -432,9 +464,21 @@ impl PlanModel {
         }
         let columns = cols.count;
         let integer_columns = cols.integers;
-        let problem = cols.vars.minimise(cols.objective).using(highs);
+        // MODEL.md's objective (on a re-plan, with the stability penalty).
+        let cost = cols.objective;
+        let objective = if elastic {
+            cost.clone()
+        } else {
+            model.goal_expr(goals.minimise, &cost)
+        };
+        let problem = cols.vars.minimise(objective).using(highs);
         let mut rows = Rows { problem, count: 0 };
         let (line_rows, lane_rows) = model.add_constraints(&mut rows);
+        if !elastic {
+            for &(goal, limit) in &goals.limits {
+                rows.add(model.goal_expr(goal, &cost).leq(limit));
+            }
+        }
         // Last. Rows are read back only through this model's own map
         // (`ModelMap::line_rows`), so their numbers need not agree between modes.
         if let Some(parts) = fence_parts {
@@ -822,6 +866,28 @@ impl ModelRows<'_, '_> {
                 let mut e = down(members, t);
                 self.relax(&mut e, -1.0, SlackKey::KeepSource(*item));
                 rows.add(e.leq((members.len() - 1) as f64));
+            }
+        }
+    }
+
+    /// A goal as an expression over the columns; `cost` is the objective
+    /// MODEL.md section 4 minimises.
+    fn goal_expr(&self, goal: Goal, cost: &Expression) -> Expression {
+        match goal {
+            Goal::Cost => cost.clone(),
+            Goal::Co2 => self.emissions_expr(),
+            Goal::Service => {
+                let mut e = Expression::with_capacity(self.unmet.len() * 4);
+                for (d, delivered) in self.delivered.iter().enumerate() {
+                    let due = self.net.demands[d].due;
+                    for (_, c) in delivered.iter().filter(|(t, _)| *t > due) {
+                        e.add_mul(1.0, c.var);
+                    }
+                }
+                for u in &self.unmet {
+                    e.add_mul(1.0, u.var);
+                }
+                e
             }
         }
     }

@@ -15,6 +15,7 @@ pub mod graph;
 mod interrupt;
 mod lot_sizing;
 mod network;
+pub mod objectives;
 mod programme;
 pub mod replan;
 mod scope;
@@ -23,6 +24,7 @@ mod solve;
 pub use batch::{solve_batch, BatchError, ScenarioProgress, ScenarioResult};
 pub use compare::{compare, rank, Comparison, Delta, Kpi};
 pub use criticality::{criticality, Criticality, SupplierImpact};
+pub use objectives::{curve_summary, goal_value, tradeoff_curve};
 pub use replan::{affected_demands, diff_allocations, validate_baseline, Baseline};
 pub use solve::{
     solve, LpAlgorithm, PlanError, Progress, ProgressFn, SolveOptions, DEFAULT_RELATIVE_GAP,

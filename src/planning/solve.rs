@@ -5,12 +5,13 @@
 
 use super::conflicts::find_conflicts;
 use super::extract::{extract_plan, integer_values, RowDuals, SolvedValues};
-use super::formulation::{Mode, ModelMap, PlanModel};
+use super::formulation::{Goals, Mode, ModelMap, PlanModel};
 use super::interrupt::{run_watched, MipProgress};
 use super::network::Network;
+use super::objectives::solve_lexicographic;
 use super::replan::{check_baseline, Baseline};
 use super::scope::Scope;
-use crate::model::{validate, DocError, NetworkDoc, Plan, PlanStatus};
+use crate::model::{validate, DocError, NetworkDoc, Objective, Plan, PlanStatus};
 use highs::{HighsModelStatus, HighsSolutionStatus};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -182,13 +183,31 @@ pub enum PlanError {
 /// when HiGHS itself fails, `Cancelled` when [`SolveOptions::cancel`] stops
 /// the solve before it has a plan.
 pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError> {
+    check_document(doc, options)?;
+    match &doc.policy.objective {
+        Objective::Cost => solve_goals(doc, options, &Goals::default()),
+        Objective::Lexicographic(stages) => solve_lexicographic(doc, options, stages),
+    }
+}
+
+/// Checks the options, the document and the baseline before any solve.
+pub(crate) fn check_document(doc: &NetworkDoc, options: &SolveOptions) -> Result<(), PlanError> {
     check_cancel(options)?;
     check_options(options)?;
     let report = validate(doc);
     if !report.is_valid() {
         return Err(DocError::Invalid(report.errors).into());
     }
-    check_baseline(doc, options.baseline.as_ref())?;
+    check_baseline(doc, options.baseline.as_ref())
+}
+
+/// One solve of a checked document, minimising `goals.minimise` with
+/// `goals.limits` held.
+pub(crate) fn solve_goals(
+    doc: &NetworkDoc,
+    options: &SolveOptions,
+    goals: &Goals,
+) -> Result<Plan, PlanError> {
     let started = Instant::now();
     let deadline = Deadline::after(options.time_limit_seconds);
     let ticker = Ticker::start(options.progress.clone(), started);
@@ -196,7 +215,7 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
     ticker.phase("build");
     let net = Network::resolve(doc);
     let scope = Scope::of(&net);
-    let model = PlanModel::build_with(&net, &scope, Mode::Exact, options.baseline.as_ref());
+    let model = PlanModel::build_goals(&net, &scope, Mode::Exact, options.baseline.as_ref(), goals);
     let build_seconds = started.elapsed().as_secs_f64();
 
     ticker.phase("solve");
@@ -218,7 +237,15 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
         Outcome::Solved(values) => {
             ticker.phase("duals");
             let fixed_lp = if is_mip {
-                price_fixed_integers(&net, &scope, &run.model_map, &values, options, &deadline)?
+                price_fixed_integers(
+                    &net,
+                    &scope,
+                    &run.model_map,
+                    &values,
+                    options,
+                    goals,
+                    &deadline,
+                )?
             } else {
                 None
             };
@@ -330,17 +357,19 @@ fn price_fixed_integers(
     map: &ModelMap,
     values: &SolvedValues,
     options: &SolveOptions,
+    goals: &Goals,
     deadline: &Deadline,
 ) -> Result<Option<(ModelMap, Vec<f64>)>, PlanError> {
     if deadline.expired() || is_cancelled(options) {
         return Ok(None);
     }
     let fixed = integer_values(map, &values.columns);
-    let lp = PlanModel::build_with(
+    let lp = PlanModel::build_goals(
         net,
         scope,
         Mode::FixedIntegers(&fixed),
         options.baseline.as_ref(),
+        goals,
     );
     match run_highs(lp, options, false, deadline.remaining()) {
         Ok(Run {

@@ -27,10 +27,10 @@
 
 use crate::model::{
     Allocation, AllocationChange, AllocationEntry, AllocationKind, Bottleneck, Conflict,
-    CostBreakdown, Delivery, Demand, Enterprise, Horizon, Input, Item, Lane, Line, NetworkDoc,
-    Operation, PerPeriod, Plan, PlanStatus, Policy, Production, Receipt, Renovation,
-    RenovationSchedule, ResourceKind, Role, Service, Shipment, Site, SolveStats, Stability, Stock,
-    StockLevel,
+    CostBreakdown, Delivery, Demand, Enterprise, Goal, GoalOutcome, Horizon, Input, Item, Lane,
+    Line, NetworkDoc, Objective, ObjectiveStage, Operation, PerPeriod, Plan, PlanStatus, Policy,
+    Production, Receipt, Renovation, RenovationSchedule, ResourceKind, Role, Service, Shipment,
+    Site, SolveStats, Stability, Stock, StockLevel,
 };
 use crate::server::pb;
 use thiserror::Error;
@@ -638,6 +638,7 @@ impl From<Policy> for pb::Policy {
             max_concurrent_renovations,
             max_concurrent_per_group,
             keep_sources,
+            objective,
         } = policy;
         pb::Policy {
             carbon_price,
@@ -649,7 +650,35 @@ impl From<Policy> for pb::Policy {
             max_concurrent_renovations,
             max_concurrent_per_group,
             keep_sources,
+            objective: match objective {
+                Objective::Cost => None,
+                Objective::Lexicographic(stages) => Some(pb::Objective {
+                    lexicographic: stages
+                        .into_iter()
+                        .map(|s| pb::ObjectiveStage {
+                            goal: goal_to_pb(s.goal) as i32,
+                            tolerance: s.tolerance,
+                        })
+                        .collect(),
+                }),
+            },
         }
+    }
+}
+
+fn goal_to_pb(goal: Goal) -> pb::Goal {
+    match goal {
+        Goal::Service => pb::Goal::Service,
+        Goal::Cost => pb::Goal::Cost,
+        Goal::Co2 => pb::Goal::Co2,
+    }
+}
+
+fn goal_from_pb(goal: pb::Goal) -> Goal {
+    match goal {
+        pb::Goal::Service => Goal::Service,
+        pb::Goal::Cost | pb::Goal::Unspecified => Goal::Cost,
+        pb::Goal::Co2 => Goal::Co2,
     }
 }
 
@@ -717,7 +746,9 @@ impl Decode<pb::NetworkDocument> for NetworkDoc {
             receipts: map_list(receipts),
             demands: map_list(demands),
             renovations: map_list(renovations),
-            policy: policy.map(Policy::from).unwrap_or_default(),
+            policy: policy
+                .map(|p| Policy::decode(p, &join(at, "policy"), errs))
+                .unwrap_or_default(),
         }
     }
 }
@@ -952,8 +983,8 @@ impl From<pb::Renovation> for Renovation {
     }
 }
 
-impl From<pb::Policy> for Policy {
-    fn from(msg: pb::Policy) -> Self {
+impl Decode<pb::Policy> for Policy {
+    fn decode(msg: pb::Policy, at: &str, errs: &mut FieldViolations) -> Self {
         let pb::Policy {
             carbon_price,
             carbon_cap,
@@ -964,8 +995,23 @@ impl From<pb::Policy> for Policy {
             max_concurrent_renovations,
             max_concurrent_per_group,
             keep_sources,
+            objective,
         } = msg;
         let defaults = Policy::default();
+        let stages: Vec<ObjectiveStage> = objective
+            .map(|o| o.lexicographic)
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, stage)| {
+                let at = format!("{}[{i}]", join(at, "objective.lexicographic"));
+                let goal = enum_value::<pb::Goal>(stage.goal, &at, "goal", "goal", errs)?;
+                Some(ObjectiveStage {
+                    goal: goal_from_pb(goal),
+                    tolerance: stage.tolerance,
+                })
+            })
+            .collect();
         Policy {
             carbon_price,
             carbon_cap,
@@ -976,6 +1022,11 @@ impl From<pb::Policy> for Policy {
             max_concurrent_renovations,
             max_concurrent_per_group,
             keep_sources,
+            objective: if stages.is_empty() {
+                Objective::Cost
+            } else {
+                Objective::Lexicographic(stages)
+            },
         }
     }
 }
@@ -1004,6 +1055,7 @@ impl From<Plan> for pb::Plan {
             conflicts,
             stats,
             stability,
+            goals,
         } = plan;
         pb::Plan {
             status: pb::PlanStatus::from(status) as i32,
@@ -1023,6 +1075,14 @@ impl From<Plan> for pb::Plan {
             conflicts: map_list(conflicts),
             stats: Some(stats.into()),
             stability: stability.map(Into::into),
+            goals: goals
+                .into_iter()
+                .map(|g| pb::GoalOutcome {
+                    goal: goal_to_pb(g.goal) as i32,
+                    value: g.value,
+                    limit: g.limit,
+                })
+                .collect(),
         }
     }
 }
@@ -1248,8 +1308,22 @@ impl Decode<pb::Plan> for Plan {
             conflicts,
             stats,
             stability,
+            goals,
         } = msg;
         let status = status_from(status, at, errs);
+        let goals = goals
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, g)| {
+                let at = format!("{}[{i}]", join(at, "goals"));
+                let goal = enum_value::<pb::Goal>(g.goal, &at, "goal", "goal", errs)?;
+                Some(GoalOutcome {
+                    goal: goal_from_pb(goal),
+                    value: g.value,
+                    limit: g.limit,
+                })
+            })
+            .collect();
         // `cost` and `service` are required in the plan's JSON too; `stats`
         // has a serde default there, so an absent one is all zeros here.
         let cost = match cost {
@@ -1288,6 +1362,7 @@ impl Decode<pb::Plan> for Plan {
             conflicts: map_list(conflicts),
             stats,
             stability: stability.map(Stability::from),
+            goals,
         }
     }
 }
@@ -2023,7 +2098,9 @@ mod tests {
 
         // A policy message with nothing set is the default policy too.
         let empty_policy: Policy = serde_json::from_str("{}").expect("json");
-        assert_eq!(Policy::from(pb::Policy::default()), empty_policy);
+        let mut errs = FieldViolations::default();
+        let policy = Policy::decode(pb::Policy::default(), "policy", &mut errs);
+        assert_eq!(policy, empty_policy);
     }
 
     #[test]

@@ -1,0 +1,159 @@
+//! Objectives beside MODEL.md's cost: a lexicographic `policy.objective`
+//! solved stage by stage, and the cost–CO2 trade-off curve. Optima worked
+//! out by hand in the comments.
+
+use chainplan::model::{validate, Goal, NetworkDoc, Plan, PlanStatus};
+use chainplan::planning::{goal_value, solve, tradeoff_curve, SolveOptions};
+use serde_json::{json, Value};
+
+fn doc(v: Value) -> NetworkDoc {
+    serde_json::from_value(v).expect("test document parses")
+}
+
+fn solved(v: Value) -> Plan {
+    solve(&doc(v), &SolveOptions::default()).expect("solves")
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * b.abs().max(1.0)
+}
+
+/// One line of capacity 10 making `p` at cost 5 over 3 periods; one demand
+/// of `qty` due in period 1, unmet penalty 1 per unit: cheaper to leave it.
+fn cheap_to_fail(qty: f64, objective: Value) -> Value {
+    json!({
+        "horizon": {"periods": 3},
+        "items": [{"id": "p"}],
+        "enterprises": [{"id": "lead", "role": "leader"}],
+        "sites": [{"id": "plant", "enterprise": "lead"}],
+        "lines": [{"id": "l", "site": "plant", "capacity": 10, "operations": [{"item": "p", "cost": 5}]}],
+        "demands": [{"id": "d", "site": "plant", "item": "p", "period": 1, "qty": qty}],
+        "policy": {"unmet_penalty": 1, "objective": objective}
+    })
+}
+
+#[test]
+fn service_first_serves_all_it_can_and_then_minimises_cost() {
+    // Cost only: leave all 20 unmet, 20.
+    let cost = solved(cheap_to_fail(20.0, json!("cost")));
+    assert!(close(cost.objective.unwrap(), 20.0));
+    assert!(close(goal_value(&cost, Goal::Service), 20.0));
+    assert!(cost.goals.is_empty(), "a cost plan is MODEL.md's plan");
+    // Service first: 10 made in t0 and held, 10 in t1, all on time (service
+    // 0, the best possible); then the cost of that is 100.
+    let first = solved(cheap_to_fail(
+        20.0,
+        json!({"lexicographic": [{"goal": "service"}, {"goal": "cost"}]}),
+    ));
+    assert_eq!(first.status, PlanStatus::Optimal);
+    assert!(close(goal_value(&first, Goal::Service), 0.0));
+    assert!(close(first.objective.unwrap(), 100.0));
+    assert_eq!(first.goals.len(), 2);
+    assert_eq!(first.goals[0].goal, Goal::Service);
+    assert!(first.goals[0].limit.is_some_and(|l| l < 1e-3));
+    assert_eq!(first.goals[1].goal, Goal::Cost);
+    assert_eq!(first.goals[1].limit, None);
+}
+
+#[test]
+fn a_stage_tolerance_lets_later_stages_give_up_some_of_it() {
+    // 30 due in t1 with 10 a period: at best 20 on time and 10 late
+    // (service 10). With 100 % tolerance, service may reach 20: deliver 10
+    // on time (50) and leave 20 unmet (20), cost 70.
+    let plan = solved(cheap_to_fail(
+        30.0,
+        json!({"lexicographic": [{"goal": "service", "tolerance": 1.0}, {"goal": "cost"}]}),
+    ));
+    assert!(close(goal_value(&plan, Goal::Service), 20.0), "{plan:#?}");
+    assert!(close(plan.objective.unwrap(), 70.0));
+}
+
+/// Two lines making `p`: l1 costs 1 and emits 2 per unit, l2 costs 2 and
+/// emits 1; demand 10.
+fn dirty_or_dear(objective: Value) -> Value {
+    json!({
+        "horizon": {"periods": 1},
+        "items": [{"id": "p"}],
+        "enterprises": [{"id": "lead", "role": "leader"}],
+        "sites": [{"id": "plant", "enterprise": "lead"}],
+        "lines": [
+            {"id": "l1", "site": "plant", "capacity": 10, "operations": [{"item": "p", "cost": 1, "co2": 2}]},
+            {"id": "l2", "site": "plant", "capacity": 10, "operations": [{"item": "p", "cost": 2, "co2": 1}]}
+        ],
+        "demands": [{"id": "d", "site": "plant", "item": "p", "period": 0, "qty": 10}],
+        "policy": {"objective": objective}
+    })
+}
+
+#[test]
+fn cost_then_co2_spends_the_cost_tolerance_on_emissions() {
+    // Cost 10 at best (all on l1, CO2 20). With 50 % tolerance, cost up to
+    // 15: x2 <= 5 on l2, so CO2 20 - 5 = 15.
+    let plan = solved(dirty_or_dear(json!({"lexicographic": [
+        {"goal": "cost", "tolerance": 0.5}, {"goal": "co2"}]})));
+    assert!(close(plan.objective.unwrap(), 15.0), "{plan:#?}");
+    assert!(close(plan.emissions, 15.0));
+    assert!(plan.goals[0]
+        .limit
+        .is_some_and(|l| close(l, 15.0) || l > 15.0));
+}
+
+#[test]
+fn the_tradeoff_curve_runs_from_the_cheapest_to_the_cleanest_plan() {
+    let curve = tradeoff_curve(
+        &doc(dirty_or_dear(json!("cost"))),
+        3,
+        &SolveOptions::default(),
+    )
+    .expect("curve");
+    let points: Vec<(f64, f64)> = curve
+        .iter()
+        .map(|p| (p.emissions, p.objective.unwrap()))
+        .collect();
+    let expected = [(20.0, 10.0), (15.0, 15.0), (10.0, 20.0)];
+    assert_eq!(points.len(), 3);
+    for ((co2, cost), (want_co2, want_cost)) in points.iter().zip(expected) {
+        assert!(
+            close(*co2, want_co2) && close(*cost, want_cost),
+            "{points:?}"
+        );
+    }
+    // Each point says what produced it: service held to the cheapest plan's,
+    // emissions held to the point's limit, cost minimised.
+    let goals: Vec<Goal> = curve[1].goals.iter().map(|g| g.goal).collect();
+    assert_eq!(goals, [Goal::Service, Goal::Co2, Goal::Cost]);
+    assert!(curve[1].goals[1].limit.is_some_and(|l| close(l, 15.0)));
+    assert!(tradeoff_curve(
+        &doc(dirty_or_dear(json!("cost"))),
+        1,
+        &SolveOptions::default()
+    )
+    .is_err());
+}
+
+#[test]
+fn objective_stages_are_validated() {
+    let empty = validate(&doc(dirty_or_dear(json!({"lexicographic": []}))));
+    assert!(empty
+        .errors
+        .iter()
+        .any(|p| p.path == "policy.objective.lexicographic"));
+    let twice = validate(&doc(dirty_or_dear(json!({"lexicographic": [
+        {"goal": "cost"}, {"goal": "cost", "tolerance": -1}]}))));
+    let paths: Vec<&str> = twice.errors.iter().map(|p| p.path.as_str()).collect();
+    assert!(
+        paths.contains(&"policy.objective.lexicographic[1].goal"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"policy.objective.lexicographic[1].tolerance"),
+        "{paths:?}"
+    );
+    // The objective round-trips through JSON; the default writes nothing.
+    let original = doc(dirty_or_dear(json!({"lexicographic": [{"goal": "co2"}]})));
+    let back: NetworkDoc =
+        serde_json::from_str(&serde_json::to_string(&original).unwrap()).unwrap();
+    assert_eq!(back, original);
+    let plain = serde_json::to_string(&doc(dirty_or_dear(json!("cost")))).unwrap();
+    assert!(!plain.contains("objective"));
+}
