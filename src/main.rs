@@ -49,6 +49,10 @@ enum Command {
     /// The cost-CO2 trade-off curve of a network document: N plans from the
     /// cheapest to the cleanest, by the epsilon-constraint method.
     Tradeoff(TradeoffArgs),
+    /// Solve a network document and answer for its renovation programme:
+    /// each renovation's window, capex, capacity and savings, the demands its
+    /// downtime delayed, one more budget step, and a downtime timeline.
+    Renovate(RenovateArgs),
     /// Draw the chain of a network document.
     Graph(GraphArgs),
     /// Generate a synthetic, valid network document.
@@ -218,6 +222,22 @@ struct TradeoffArgs {
     time_limit: Option<f64>,
 }
 
+#[derive(Debug, Args)]
+struct RenovateArgs {
+    /// The network document (JSON); `-` reads standard input.
+    doc: PathBuf,
+    /// The extra renovation budget to try (default: the smallest net capex
+    /// of a renovation the plan leaves out).
+    #[arg(long, value_name = "AMOUNT")]
+    budget_step: Option<f64>,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Summary)]
+    format: ReportFormat,
+    /// Wall-clock limit for each solve, in seconds.
+    #[arg(long, value_name = "S")]
+    time_limit: Option<f64>,
+}
+
 /// `A..B` of `--periods`: both ends included.
 fn parse_periods(text: &str) -> Result<PeriodRange, String> {
     let bad = || format!("expected FIRST..LAST such as 2..4, got \"{text}\"");
@@ -355,6 +375,7 @@ fn main() -> ExitCode {
         Command::Whatif(args) => whatif(&args),
         Command::Criticality(args) => criticality_of(&args),
         Command::Tradeoff(args) => tradeoff(&args),
+        Command::Renovate(args) => renovate(&args),
         Command::Graph(args) => graph(&args),
         Command::Generate(args) => generate_doc(&args),
         Command::Import(ImportCommand::Willems(args)) => import_willems(&args),
@@ -571,6 +592,44 @@ fn tradeoff(args: &TradeoffArgs) -> Result<(), Exit> {
     match args.format {
         ReportFormat::Json => write_json(&curve),
         ReportFormat::Summary => write_stdout(&chainplan::planning::curve_summary(&curve)),
+    }
+}
+
+fn renovate(args: &RenovateArgs) -> Result<(), Exit> {
+    use chainplan::planning::renovation;
+    let text = read_doc(&args.doc)?;
+    let (doc, warnings) = parse_network(&text)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let options = SolveOptions {
+        time_limit_seconds: args.time_limit,
+        ..SolveOptions::default()
+    };
+    let plan = solve_with_progress(&doc, &options)?;
+    if !plan.status.has_solution() {
+        return write_stdout(&chainplan::report::summary(&doc, &plan));
+    }
+    let answers = renovation::renovation_answers(&doc, &plan);
+    let step = match args
+        .budget_step
+        .or_else(|| renovation::default_budget_step(&doc, &plan))
+    {
+        Some(step) => renovation::budget_step(&doc, &plan, step, &options)?,
+        None => None,
+    };
+    match args.format {
+        ReportFormat::Json => write_json(&serde_json::json!({
+            "plan": plan,
+            "renovations": answers,
+            "budget_step": step,
+        })),
+        ReportFormat::Summary => write_stdout(&chainplan::report::renovation_summary(
+            &doc,
+            &plan,
+            &answers,
+            step.as_ref(),
+        )),
     }
 }
 

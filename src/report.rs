@@ -9,7 +9,8 @@
 use crate::model::{
     AllocationKind, Line, NetworkDoc, Operation, Plan, PlanStatus, ResourceKind, Role,
 };
-use crate::table::{number, Align, Table};
+use crate::planning::renovation::{BudgetStep, RenovationAnswer};
+use crate::table::{number, signed, Align, Table};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -176,6 +177,11 @@ fn renovations(out: &mut String, doc: &NetworkDoc, plan: &Plan) {
         table.write(out, "  ");
     }
 
+    line_timeline(out, doc, plan);
+}
+
+/// Every line that is not available throughout, one symbol per period.
+fn line_timeline(out: &mut String, doc: &NetworkDoc, plan: &Plan) {
     let periods = doc.periods();
     let timelines: Vec<(&str, String)> = doc
         .lines
@@ -430,6 +436,79 @@ fn share(part: f64, whole: f64) -> String {
     } else {
         format!("{:.1} %", 100.0 * part / whole)
     }
+}
+
+/// The answers about a renovation programme (`chainplan renovate`): one row
+/// per renovation, the line timeline, and what one more budget step changes.
+pub fn renovation_summary(
+    doc: &NetworkDoc,
+    plan: &Plan,
+    answers: &[RenovationAnswer],
+    step: Option<&BudgetStep>,
+) -> String {
+    let mut out = String::from("Renovations\n");
+    let mut table = Table::new(&[
+        ("renovation", Align::Left),
+        ("line", Align::Left),
+        ("down", Align::Left),
+        ("net capex", Align::Right),
+        ("capacity lost", Align::Right),
+        ("gained", Align::Right),
+        ("cost saved", Align::Right),
+        ("co2 saved", Align::Right),
+        ("delayed demands", Align::Left),
+    ]);
+    for a in answers {
+        let down = match (a.start, a.end) {
+            (Some(s), Some(e)) => format!("{s}..{e}"),
+            _ => "not done".into(),
+        };
+        let delayed = if a.delayed_demands.is_empty() {
+            "-".into()
+        } else {
+            a.delayed_demands.join(" ")
+        };
+        table.row(vec![
+            a.id.clone(),
+            a.line.clone(),
+            down,
+            number(a.net_capex, 0),
+            number(a.capacity_lost, 1),
+            number(a.capacity_gained, 1),
+            number(a.cost_saved, 2),
+            number(a.co2_saved, 2),
+            delayed,
+        ]);
+    }
+    table.write(&mut out, "  ");
+    line_timeline(&mut out, doc, plan);
+    out.push_str("\nOne more budget step\n");
+    let Some(s) = step else {
+        out.push_str("  no renovation budget in the document, or nothing left out to fund\n");
+        return out;
+    };
+    let shown = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| number(v, 2));
+    let delta = match (s.objective_before, s.objective_after) {
+        (Some(a), Some(b)) => signed(b - a, 2),
+        _ => "-".into(),
+    };
+    let _ = writeln!(
+        out,
+        "  budget {} + {}: objective {} -> {} ({delta})",
+        number(s.budget, 0),
+        number(s.step, 0),
+        shown(s.objective_before),
+        shown(s.objective_after),
+    );
+    if s.changed.is_empty() {
+        out.push_str("  no renovation moves\n");
+    }
+    for (id, before, after) in &s.changed {
+        let at =
+            |p: &Option<u32>| p.map_or_else(|| "not done".to_string(), |t| format!("starts {t}"));
+        let _ = writeln!(out, "  {id}: {} -> {}", at(before), at(after));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ mod lot_sizing;
 mod network;
 pub mod objectives;
 mod programme;
+pub mod renovation;
 pub mod replan;
 mod scope;
 mod solve;
