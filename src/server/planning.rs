@@ -2,6 +2,7 @@
 //! publishing, explanations, re-plans and the re-plan policy.
 
 use crate::model::{NetworkDoc, Plan, PlanStatus};
+use crate::planning::renovation;
 use crate::planning::SolveOptions;
 use crate::server::auth::{Caller, Need};
 use crate::server::jobs::{CancelOnDrop, Job, JobKind, JobSpec, JobState};
@@ -329,6 +330,71 @@ impl PlanningService for PlanningApi {
             .await
             .map_err(ServiceError::from)?;
         Ok(Response::new(explain(&network.document, &record.plan)))
+    }
+
+    async fn explain_renovations(
+        &self,
+        request: Request<pb::ExplainRenovationsRequest>,
+    ) -> Result<Response<pb::ExplainRenovationsResponse>, Status> {
+        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let deadline = grpc_timeout(&request);
+        let pb::ExplainRenovationsRequest {
+            plan_id,
+            budget_step,
+        } = request.into_inner();
+        if let Some(step) = budget_step {
+            if !(step.is_finite() && step > 0.0) {
+                return Err(ServiceError::invalid(
+                    "budget_step",
+                    format!("must be a positive amount, got {step}"),
+                )
+                .into());
+            }
+        }
+        let record = self
+            .state
+            .store
+            .get_plan(&plan_id)
+            .await
+            .map_err(ServiceError::from)?;
+        if !record.plan.status.has_solution() {
+            return Err(ServiceError::FailedPrecondition(format!(
+                "plan \"{plan_id}\" has status {} and no renovation schedule",
+                record.plan.status.as_str()
+            ))
+            .into());
+        }
+        let network = self
+            .state
+            .store
+            .get_network(&record.network_id, Some(record.network_version))
+            .await
+            .map_err(ServiceError::from)?;
+        let doc = network.document.clone();
+        let answers = renovation::renovation_answers(&doc, &record.plan);
+        let step = budget_step.or_else(|| renovation::default_budget_step(&doc, &record.plan));
+        let step_answer = match step {
+            Some(step) if doc.policy.renovation_budget.is_some() => {
+                // The re-solve takes a place in the solve queue like any solve.
+                let _permit = self.state.pool.admit()?;
+                let options = SolveOptions {
+                    time_limit_seconds: Some(self.time_limit(None, deadline)),
+                    ..SolveOptions::default()
+                };
+                let plan = record.plan.clone();
+                tokio::task::spawn_blocking(move || {
+                    renovation::budget_step(&doc, &plan, step, &options)
+                })
+                .await
+                .map_err(|e| ServiceError::Internal(format!("the solver thread failed: {e}")))?
+                .map_err(ServiceError::from)?
+            }
+            _ => None,
+        };
+        Ok(Response::new(records::renovation_answers(
+            &answers,
+            step_answer.as_ref(),
+        )))
     }
 
     async fn replan(

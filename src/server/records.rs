@@ -5,6 +5,7 @@
 
 use crate::model::edit::{CapacityChange, CapacityEdit, OrderChange};
 use crate::model::{Allocation, AllocationChange, Bottleneck, NetworkDoc, Plan, PlanStatus};
+use crate::planning::renovation::{BudgetStep, RenovationAnswer};
 use crate::planning::{LpAlgorithm, SolveOptions};
 use crate::server::convert::FieldViolations;
 use crate::server::pb;
@@ -426,4 +427,43 @@ pub fn replan_policy_from_pb(p: Option<&pb::ReplanPolicy>) -> Result<ReplanPolic
         stability_penalty: p.stability_penalty,
         time_limit_seconds: options.and_then(|o| o.time_limit_seconds),
     })
+}
+
+/// The renovation answers of `ExplainRenovations`.
+pub fn renovation_answers(
+    answers: &[RenovationAnswer],
+    step: Option<&BudgetStep>,
+) -> pb::ExplainRenovationsResponse {
+    pb::ExplainRenovationsResponse {
+        renovations: answers
+            .iter()
+            .map(|a| pb::RenovationAnswer {
+                id: a.id.clone(),
+                line: a.line.clone(),
+                start: a.start,
+                end: a.end,
+                net_capex: a.net_capex,
+                capacity_lost: a.capacity_lost,
+                capacity_gained: a.capacity_gained,
+                cost_saved: a.cost_saved,
+                co2_saved: a.co2_saved,
+                delayed_demands: a.delayed_demands.clone(),
+            })
+            .collect(),
+        budget_step: step.map(|s| pb::BudgetStepAnswer {
+            budget: s.budget,
+            step: s.step,
+            objective_before: s.objective_before,
+            objective_after: s.objective_after,
+            moved: s
+                .changed
+                .iter()
+                .map(|(id, before, after)| pb::RenovationMove {
+                    id: id.clone(),
+                    start_before: *before,
+                    start_after: *after,
+                })
+                .collect(),
+        }),
+    }
 }
