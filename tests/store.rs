@@ -6,6 +6,8 @@
 //! shared store can show: replicas that see each other's writes, and a
 //! Redis that goes away.
 
+mod common;
+
 use chainplan::model::scenario::ScenarioChange;
 use chainplan::model::{
     parse_network, Allocation, AllocationEntry, AllocationKind, NetworkDoc, Plan,
@@ -15,8 +17,8 @@ use chainplan::store::{
     Acknowledgement, MemoryStore, NetworkChange, PlanOrigin, PlanRecord, Publish, RedisStore,
     ReplanMode, ReplanPolicy, ScenarioRecord, Store, StoreError,
 };
+use common::processes::{free_port, redis_server, redis_url, unique_prefix, Proc};
 use std::future::Future;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
@@ -297,15 +299,6 @@ async fn memory_store_lets_one_of_many_writers_win() {
     concurrent_writers(Arc::new(MemoryStore::new())).await;
 }
 
-fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-/// A key prefix no other test uses, so tests running at once never meet.
-fn unique_prefix() -> String {
-    format!("chainplan-test-{}", uuid::Uuid::new_v4().simple())
-}
-
 async fn connect(url: &str, prefix: &str) -> RedisStore {
     RedisStore::connect(url, prefix)
         .await
@@ -533,53 +526,20 @@ async fn an_unreachable_redis_is_unavailable() {
     ));
 }
 
-/// A private `redis-server` that appends every write to its AOF before
-/// answering, so a kill loses nothing it acknowledged; killed when dropped.
+/// A private `redis-server` (see `common::processes::redis_server`) that
+/// can be killed and started again on the same port and AOF directory.
 struct PrivateRedis {
-    child: Child,
+    server: Proc,
     port: u16,
     dir: tempfile::TempDir,
 }
 
 impl PrivateRedis {
     fn start() -> PrivateRedis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let dir = tempfile::tempdir().unwrap();
-        let child = PrivateRedis::spawn(port, dir.path());
-        PrivateRedis { child, port, dir }
-    }
-
-    fn spawn(port: u16, dir: &std::path::Path) -> Child {
-        let mut child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args([
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-            ])
-            .arg("--dir")
-            .arg(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server is installed");
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return child;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("redis-server did not start on port {port}");
+        let server = redis_server(port, dir.path());
+        PrivateRedis { server, port, dir }
     }
 
     fn url(&self) -> String {
@@ -588,18 +548,11 @@ impl PrivateRedis {
 
     /// Kills the server at once, as a crash would.
     fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.server.kill();
     }
 
     fn restart(&mut self) {
-        self.child = PrivateRedis::spawn(self.port, self.dir.path());
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.kill();
+        self.server = redis_server(self.port, self.dir.path());
     }
 }
 

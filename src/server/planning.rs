@@ -86,6 +86,20 @@ impl PlanningApi {
         self.state.pool.submit(spec).await
     }
 
+    /// A stored plan and the network version it was solved for.
+    async fn plan_with_network(
+        &self,
+        plan_id: &str,
+    ) -> Result<(PlanRecord, NetworkVersion), ServiceError> {
+        let record = self.state.store.get_plan(plan_id).await?;
+        let network = self
+            .state
+            .store
+            .get_network(&record.network_id, Some(record.network_version))
+            .await?;
+        Ok((record, network))
+    }
+
     async fn plan_info(&self, record: &PlanRecord) -> Result<pb::PlanInfo, ServiceError> {
         let published = self
             .state
@@ -317,18 +331,7 @@ impl PlanningService for PlanningApi {
     ) -> Result<Response<pb::ExplainPlanResponse>, Status> {
         Caller::of(&request).require(Need::ErpOrPlanner)?;
         let pb::ExplainPlanRequest { plan_id } = request.into_inner();
-        let record = self
-            .state
-            .store
-            .get_plan(&plan_id)
-            .await
-            .map_err(ServiceError::from)?;
-        let network = self
-            .state
-            .store
-            .get_network(&record.network_id, Some(record.network_version))
-            .await
-            .map_err(ServiceError::from)?;
+        let (record, network) = self.plan_with_network(&plan_id).await?;
         Ok(Response::new(explain(&network.document, &record.plan)))
     }
 
@@ -351,12 +354,7 @@ impl PlanningService for PlanningApi {
                 .into());
             }
         }
-        let record = self
-            .state
-            .store
-            .get_plan(&plan_id)
-            .await
-            .map_err(ServiceError::from)?;
+        let (record, network) = self.plan_with_network(&plan_id).await?;
         if !record.plan.status.has_solution() {
             return Err(ServiceError::FailedPrecondition(format!(
                 "plan \"{plan_id}\" has status {} and no renovation schedule",
@@ -364,12 +362,6 @@ impl PlanningService for PlanningApi {
             ))
             .into());
         }
-        let network = self
-            .state
-            .store
-            .get_network(&record.network_id, Some(record.network_version))
-            .await
-            .map_err(ServiceError::from)?;
         let doc = network.document.clone();
         let answers = renovation::renovation_answers(&doc, &record.plan);
         let step = budget_step.or_else(|| renovation::default_budget_step(&doc, &record.plan));
