@@ -1,39 +1,58 @@
-//! Benchmark of the gRPC service on loopback, server and clients in one
-//! process (an in-memory store, the generated clients):
+//! Benchmark of the gRPC service on loopback, servers and clients in one
+//! process, with the generated clients:
 //!
 //! - **streams**: many `WatchAllocations` streams open at once (several per
 //!   supplier, each independent), spread over the suppliers of the ~30-site
 //!   generated chain whose work changes. Each publish alternates every
 //!   demand between two levels, so their allocations change every time; it
 //!   times `PublishPlan` to each stream's receipt of its new version, and the
-//!   resident memory each open stream costs.
+//!   resident memory each open stream costs. With `--store redis://..` it
+//!   starts `--replicas` servers on one Redis (one key prefix, one solve
+//!   worker each), spreads the stream connections round-robin over them and
+//!   makes the ERP's calls through the last one, so the streams on the others
+//!   can learn of each publish only through Redis (every replica's streams
+//!   wake on its pub/sub); the prefix's keys are deleted at the end.
 //! - **replan**: on the ~150-site generated chain, one tier-1 supplier
 //!   reports a line down under an automatic re-plan policy; it times the
 //!   capacity report to the re-plan's plan against a cold `Solve` of the same
 //!   changed document.
+//! - **jobs** (only with `--only jobs`): solve jobs per minute on the same
+//!   ~30-site chain. `--jobs` `SubmitSolve` calls at once, each followed by
+//!   `WatchSolve` to its plan, through a server on Redis that runs no
+//!   workers, with 1 and then 2 workers of the shared queue started beside it
+//!   (a fresh key prefix each, deleted after), each run followed at once by
+//!   the same jobs on a memory-store server with as many solve workers. Every
+//!   job asks for one solver thread, so two workers do not share HiGHS
+//!   threads. Redis is the `--store` URL, or `redis://127.0.0.1:6379` when
+//!   `--store` is `memory`.
 //!
 //! ```text
 //! cargo bench --bench service_bench -- [--streams N] [--publishes N]
-//!                                       [--only streams|replan] [--freeze P[,P..]]
+//!     [--only streams|replan|jobs] [--freeze P[,P..]]
+//!     [--store memory|redis://HOST:PORT] [--replicas N] [--jobs N]
 //! ```
 //!
-//! `--freeze` lists the frozen fences (`freeze_until`) to re-plan with, one
-//! re-plan and one cold solve each; default 4.
+//! Without `--only` it runs streams and replan. `--freeze` lists the frozen
+//! fences (`freeze_until`) to re-plan with, one re-plan and one cold solve
+//! each; default 4. `--store` (default `memory`) is the streams part's
+//! store and the jobs part's Redis; replan always runs on the memory store.
+//! `--replicas` (default 1) needs a Redis `--store`; `--jobs` defaults to 30.
 
 use chainplan::model::{NetworkDoc, Role};
 use chainplan::planning::generate::{generate, GeneratorSpec};
+use chainplan::server::jobs::RedisQueue;
 use chainplan::server::pb;
 use chainplan::server::pb::network_service_client::NetworkServiceClient;
 use chainplan::server::pb::planning_service_client::PlanningServiceClient;
 use chainplan::server::pb::supplier_service_client::SupplierServiceClient;
 use chainplan::server::{run, ServerConfig};
-use chainplan::store::MemoryStore;
+use chainplan::store::{MemoryStore, RedisStore, Store};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tonic::transport::Channel;
 
@@ -56,6 +75,15 @@ const MAX_MESSAGE: usize = 1 << 30;
 /// The reported outage: the line makes nothing in these periods (0-based).
 const OUTAGE: (u32, u32) = (5, 8);
 const STABILITY_PENALTY: f64 = 0.1;
+/// The Redis of the jobs part when `--store` is `memory`.
+const DEFAULT_REDIS: &str = "redis://127.0.0.1:6379";
+/// Longest wait for one solve job's plan.
+const JOB_TIMEOUT: Duration = Duration::from_secs(600);
+/// Solve jobs the streams part's shared queue holds, as `chainplan serve`'s
+/// default `--solve-queue`.
+const STREAMS_QUEUE: usize = 16;
+/// Jobs run with 1, then 2, solve workers.
+const JOB_WORKERS: [usize; 2] = [1, 2];
 
 type BenchResult<T> = Result<T, String>;
 
@@ -64,6 +92,36 @@ type BenchResult<T> = Result<T, String>;
 enum Part {
     Streams,
     Replan,
+    Jobs,
+}
+
+/// Where the servers keep their state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum StoreKind {
+    Memory,
+    /// A Redis URL.
+    Redis(String),
+}
+
+impl StoreKind {
+    fn parse(v: &str) -> Result<StoreKind, String> {
+        if v == "memory" {
+            Ok(StoreKind::Memory)
+        } else if v.starts_with("redis://") || v.starts_with("rediss://") {
+            Ok(StoreKind::Redis(v.to_string()))
+        } else {
+            Err(format!(
+                "--store: memory or a redis:// or rediss:// URL, not {v}"
+            ))
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            StoreKind::Memory => "memory",
+            StoreKind::Redis(url) => url,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +130,9 @@ struct Args {
     publishes: usize,
     only: Option<Part>,
     freeze: Vec<u32>,
+    store: StoreKind,
+    replicas: usize,
+    jobs: usize,
 }
 
 impl Args {
@@ -81,6 +142,9 @@ impl Args {
             publishes: 20,
             only: None,
             freeze: vec![4],
+            store: StoreKind::Memory,
+            replicas: 1,
+            jobs: 30,
         };
         let positive = |flag: &str, v: String| {
             v.parse::<usize>()
@@ -97,9 +161,15 @@ impl Args {
                     args.only = Some(match value()?.as_str() {
                         "streams" => Part::Streams,
                         "replan" => Part::Replan,
-                        other => return Err(format!("--only: streams or replan, not {other}")),
+                        "jobs" => Part::Jobs,
+                        other => {
+                            return Err(format!("--only: streams, replan or jobs, not {other}"))
+                        }
                     })
                 }
+                "--store" => args.store = StoreKind::parse(&value()?)?,
+                "--replicas" => args.replicas = positive(&flag, value()?)?,
+                "--jobs" => args.jobs = positive(&flag, value()?)?,
                 "--freeze" => {
                     args.freeze = value()?
                         .split(',')
@@ -114,11 +184,26 @@ impl Args {
                 _ => {}
             }
         }
+        if args.replicas > 1 && args.store == StoreKind::Memory {
+            return Err("--replicas: more than one needs a Redis --store".into());
+        }
         Ok(args)
     }
 
+    /// Without `--only`, streams and replan; jobs only when asked for.
     fn runs(&self, part: Part) -> bool {
-        self.only.is_none_or(|only| only == part)
+        match self.only {
+            Some(only) => only == part,
+            None => part != Part::Jobs,
+        }
+    }
+
+    /// The Redis of the jobs part.
+    fn jobs_redis(&self) -> &str {
+        match &self.store {
+            StoreKind::Redis(url) => url,
+            StoreKind::Memory => DEFAULT_REDIS,
+        }
     }
 }
 
@@ -151,6 +236,10 @@ fn main() -> ExitCode {
             let rows = bench_replan(&args).await?;
             print!("{}", replan_table(&rows));
         }
+        if args.runs(Part::Jobs) {
+            let rows = bench_jobs(&args).await?;
+            print!("{}", jobs_table(&rows));
+        }
         BenchResult::Ok(())
     });
     match outcome {
@@ -172,12 +261,16 @@ struct BenchServer {
 }
 
 impl BenchServer {
+    /// A server on the memory store with the default solve workers.
     async fn start() -> BenchResult<BenchServer> {
+        BenchServer::start_with(ServerConfig::new(Arc::new(MemoryStore::new()))).await
+    }
+
+    async fn start_with(config: ServerConfig) -> BenchResult<BenchServer> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| format!("bind: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let config = ServerConfig::new(Arc::new(MemoryStore::new()));
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
             let served = run(config, listener, async {
@@ -213,6 +306,106 @@ impl BenchServer {
             let _ = tx.send(());
         }
         let _ = tokio::time::timeout(Duration::from_secs(30), self.handle).await;
+    }
+}
+
+/// A key prefix of its own for one measurement on a shared Redis.
+fn bench_prefix() -> String {
+    format!("chainplan-bench-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A store and shared solve queue on `url` under `prefix`, as
+/// `chainplan serve --store URL` opens them.
+async fn open_redis(
+    url: &str,
+    prefix: &str,
+    queue_capacity: usize,
+) -> BenchResult<(RedisStore, Arc<RedisQueue>)> {
+    let store = RedisStore::connect(url, prefix)
+        .await
+        .map_err(|e| format!("Redis store at {url}: {e}"))?;
+    let queue = RedisQueue::open(url, prefix, queue_capacity)
+        .map_err(|e| format!("Redis queue at {url}: {e}"))?;
+    Ok((store, Arc::new(queue)))
+}
+
+/// Deletes every key of a measurement's prefix.
+async fn delete_keys(store: &RedisStore) {
+    match store.delete_all_keys().await {
+        Ok(n) => eprintln!(
+            "service_bench: deleted {n} Redis keys under {}",
+            store.prefix()
+        ),
+        Err(e) => eprintln!(
+            "service_bench: could not delete the keys under {}: {e}",
+            store.prefix()
+        ),
+    }
+}
+
+/// The servers of the streams part: one on the memory store, or
+/// `replicas` on one Redis under one prefix, each with one worker of the
+/// shared solve queue.
+struct Replicas {
+    servers: Vec<BenchServer>,
+    /// The Redis store of the first replica, to delete the keys at the end.
+    redis: Option<RedisStore>,
+}
+
+impl Replicas {
+    async fn start(store: &StoreKind, count: usize) -> BenchResult<Replicas> {
+        let url = match store {
+            StoreKind::Memory => {
+                return Ok(Replicas {
+                    servers: vec![BenchServer::start().await?],
+                    redis: None,
+                })
+            }
+            StoreKind::Redis(url) => url,
+        };
+        let prefix = bench_prefix();
+        let mut replicas = Replicas {
+            servers: Vec::with_capacity(count),
+            redis: None,
+        };
+        for _ in 0..count {
+            let opened = open_redis(url, &prefix, STREAMS_QUEUE).await;
+            let (store, queue) = match opened {
+                Ok(opened) => opened,
+                Err(e) => {
+                    replicas.stop().await;
+                    return Err(e);
+                }
+            };
+            let mut config = ServerConfig::new(Arc::new(store.clone()));
+            config.shared_queue = Some(queue);
+            config.solve_workers = 1;
+            replicas.redis.get_or_insert(store);
+            match BenchServer::start_with(config).await {
+                Ok(server) => replicas.servers.push(server),
+                Err(e) => {
+                    replicas.stop().await;
+                    return Err(e);
+                }
+            }
+        }
+        eprintln!("service_bench: {count} replicas on {url}, key prefix {prefix}");
+        Ok(replicas)
+    }
+
+    /// The replica the ERP calls: the last.
+    fn erp_side(&self) -> BenchResult<&BenchServer> {
+        self.servers.last().ok_or_else(|| "no server".to_string())
+    }
+
+    /// Stops every server, then deletes the keys.
+    async fn stop(self) {
+        for server in self.servers {
+            server.stop().await;
+        }
+        if let Some(store) = &self.redis {
+            delete_keys(store).await;
+        }
     }
 }
 
@@ -361,11 +554,15 @@ struct PublishRound {
     received: usize,
     /// From just before `PublishPlan` to the call's response.
     call: Duration,
-    /// From just before `PublishPlan` to each receipt.
-    latencies: Vec<Duration>,
+    /// From just before `PublishPlan` to each receipt, with the replica
+    /// whose stream received it (0-based; the ERP calls the last).
+    latencies: Vec<(usize, Duration)>,
 }
 
 struct StreamReport {
+    /// `memory` or the Redis URL.
+    store: String,
+    replicas: usize,
     streams: usize,
     channels: usize,
     suppliers: usize,
@@ -378,8 +575,14 @@ struct StreamReport {
 }
 
 async fn bench_streams(args: &Args) -> BenchResult<StreamReport> {
-    let server = BenchServer::start().await?;
-    let mut erp = Erp::new(server.channel().await?);
+    let replicas = Replicas::start(&args.store, args.replicas).await?;
+    let report = streams_on(args, &replicas).await;
+    replicas.stop().await;
+    report
+}
+
+async fn streams_on(args: &Args, replicas: &Replicas) -> BenchResult<StreamReport> {
+    let mut erp = Erp::new(replicas.erp_side()?.channel().await?);
     let base = generate(&chain(24, 4, 5));
     let suppliers = suppliers(&base);
     erp.put(&base).await?;
@@ -410,10 +613,13 @@ async fn bench_streams(args: &Args) -> BenchResult<StreamReport> {
 
     let rss_before_kib = resident_kib();
     let channels = args.streams.div_ceil(STREAMS_PER_CHANNEL);
+    // Connection c goes to replica c mod replicas.
     let mut connections = Vec::with_capacity(channels);
-    for _ in 0..channels {
+    for c in 0..channels {
+        let server = &replicas.servers[c % replicas.servers.len()];
         connections.push(server.channel().await?);
     }
+    let replica_of = |stream: usize| (stream / STREAMS_PER_CHANNEL) % replicas.servers.len();
     let (tx, mut rx) = mpsc::unbounded_channel::<Result<Receipt, String>>();
     let stream_supplier: Vec<&str> = (0..args.streams)
         .map(|i| watched[i % watched.len()].as_str())
@@ -472,7 +678,10 @@ async fn bench_streams(args: &Args) -> BenchResult<StreamReport> {
             };
             let receipt = next.ok_or("the streams ended")??;
             if wanted.get(&receipt.stream) == Some(&receipt.version) {
-                latencies.push(receipt.at.duration_since(started));
+                latencies.push((
+                    replica_of(receipt.stream),
+                    receipt.at.duration_since(started),
+                ));
             }
         }
         eprintln!(
@@ -493,8 +702,9 @@ async fn bench_streams(args: &Args) -> BenchResult<StreamReport> {
         reader.abort();
     }
     drop(connections);
-    server.stop().await;
     Ok(StreamReport {
+        store: args.store.name().to_string(),
+        replicas: replicas.servers.len(),
         streams: args.streams,
         channels,
         suppliers: suppliers.len(),
@@ -550,13 +760,17 @@ impl StreamReport {
             .rounds
             .iter()
             .filter(|r| r.received == r.expected && r.expected > 0)
-            .filter_map(|r| r.latencies.iter().max().copied())
+            .filter_map(|r| r.latencies.iter().map(|(_, d)| *d).max())
             .collect();
-        let all: Vec<Duration> = self
-            .rounds
-            .iter()
-            .flat_map(|r| r.latencies.iter().copied())
-            .collect();
+        let on = |replica: Option<usize>| -> Vec<Duration> {
+            self.rounds
+                .iter()
+                .flat_map(|r| r.latencies.iter())
+                .filter(|(k, _)| replica.is_none_or(|want| *k == want))
+                .map(|(_, d)| *d)
+                .collect()
+        };
+        let all = on(None);
         let calls: Vec<Duration> = self.rounds.iter().map(|r| r.call).collect();
         let expected: Vec<usize> = self.rounds.iter().map(|r| r.expected).collect();
         let received: usize = self.rounds.iter().map(|r| r.received).sum();
@@ -571,19 +785,44 @@ impl StreamReport {
             _ => "- (no /proc/self/status)".into(),
         };
         let mut out = format!(
-            "## Allocation streams: {} streams over {} connections on {} of the {} suppliers of gen-30, {} publishes\n\n\
+            "## Allocation streams: store {}, {} replica{}: {} streams over {} connections on {} of the {} suppliers of gen-30, {} publishes\n\n\
              | measure | p50 | p99 | max |\n|---|--:|--:|--:|\n",
+            self.store,
+            self.replicas,
+            if self.replicas == 1 { "" } else { "s" },
             self.streams,
             self.channels,
             self.watched,
             self.suppliers,
             self.rounds.len()
         );
-        for (name, values) in [
-            ("PublishPlan to the last stream's receipt (ms)", &last),
-            ("PublishPlan to each receipt (ms)", &all),
-            ("PublishPlan call itself (ms)", &calls),
-        ] {
+        let mut rows = vec![
+            (
+                "PublishPlan to the last stream's receipt (ms)".to_string(),
+                last,
+            ),
+            ("PublishPlan to each receipt (ms)".to_string(), all),
+        ];
+        if self.replicas > 1 {
+            for k in 0..self.replicas {
+                // Every replica's streams wake on Redis pub/sub and read
+                // their logs from Redis; the last also serves the ERP.
+                let side = if k + 1 == self.replicas {
+                    "also serves the ERP's calls"
+                } else {
+                    "streams only"
+                };
+                rows.push((
+                    format!(
+                        "PublishPlan to each receipt on replica {} ({side}) (ms)",
+                        k + 1
+                    ),
+                    on(Some(k)),
+                ));
+            }
+        }
+        rows.push(("PublishPlan call itself (ms)".to_string(), calls));
+        for (name, values) in &rows {
             out.push_str(&format!(
                 "| {name} | {} | {} | {} |\n",
                 millis(percentile(values, 50.0)),
@@ -801,6 +1040,234 @@ fn replan_table(rows: &[ReplanRow]) -> String {
     out.push_str(
         "\nCold solve: `Solve` of the changed network version, call to response. Re-plan: \
          `ReportCapacity` to the plan on `WatchSolve` under an automatic re-plan policy.\n",
+    );
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Jobs: solve jobs per minute through the shared Redis queue and in memory.
+
+/// One batch of jobs.
+struct JobsRow {
+    /// `redis`, or `memory`.
+    store: &'static str,
+    workers: usize,
+    jobs: usize,
+    /// From just before the first `SubmitSolve` to the last plan's arrival.
+    wall: Duration,
+    /// Per job, from the plan's stats: build, HiGHS, extract.
+    build_seconds: Vec<f64>,
+    solve_seconds: Vec<f64>,
+    extract_seconds: Vec<f64>,
+    /// Per job, from its `SubmitSolve` call to its plan on `WatchSolve`.
+    turnaround: Vec<Duration>,
+    optimal: usize,
+}
+
+async fn bench_jobs(args: &Args) -> BenchResult<Vec<JobsRow>> {
+    let doc = generate(&chain(24, 4, 5));
+    let url = args.jobs_redis();
+    let mut rows = Vec::new();
+    // Redis and memory with the same workers back to back, so that the
+    // pair sees the same load on a shared machine.
+    for workers in JOB_WORKERS {
+        eprintln!(
+            "service_bench: jobs: {} on Redis {url}, {workers} worker(s) ...",
+            args.jobs
+        );
+        rows.push(jobs_on_redis(url, &doc, args.jobs, workers).await?);
+        eprintln!(
+            "service_bench: jobs: {} on the memory store, {workers} solve worker(s) ...",
+            args.jobs
+        );
+        rows.push(jobs_in_memory(&doc, args.jobs, workers).await?);
+    }
+    Ok(rows)
+}
+
+/// A server on the memory store with `workers` solve workers.
+async fn jobs_in_memory(doc: &NetworkDoc, jobs: usize, workers: usize) -> BenchResult<JobsRow> {
+    let mut config = ServerConfig::new(Arc::new(MemoryStore::new()));
+    config.solve_workers = workers;
+    config.solve_queue = jobs;
+    let server = BenchServer::start_with(config).await?;
+    let row = run_jobs(&server, doc, jobs).await;
+    server.stop().await;
+    let mut row = row?;
+    row.workers = workers;
+    row.store = "memory";
+    Ok(row)
+}
+
+/// A server on Redis that runs no workers takes the jobs; `workers`
+/// workers of the shared queue, on connections of their own as a
+/// `chainplan worker` process would have, solve them. A fresh key prefix,
+/// deleted at the end.
+async fn jobs_on_redis(
+    url: &str,
+    doc: &NetworkDoc,
+    jobs: usize,
+    workers: usize,
+) -> BenchResult<JobsRow> {
+    let prefix = bench_prefix();
+    let (store, queue) = open_redis(url, &prefix, jobs + workers).await?;
+    let mut config = ServerConfig::new(Arc::new(store.clone()));
+    config.shared_queue = Some(queue);
+    config.solve_workers = 0;
+    let server = match BenchServer::start_with(config).await {
+        Ok(server) => server,
+        Err(e) => {
+            delete_keys(&store).await;
+            return Err(e);
+        }
+    };
+    let (worker_store, worker_queue) = match open_redis(url, &prefix, jobs + workers).await {
+        Ok(opened) => opened,
+        Err(e) => {
+            server.stop().await;
+            delete_keys(&store).await;
+            return Err(e);
+        }
+    };
+    let (stop_workers, shutdown) = watch::channel(false);
+    let worker_store: Arc<dyn Store> = Arc::new(worker_store);
+    let handles = worker_queue.spawn_workers(workers, worker_store, shutdown);
+    let row = run_jobs(&server, doc, jobs).await;
+    let _ = stop_workers.send(true);
+    for handle in handles {
+        let _ = tokio::time::timeout(Duration::from_secs(30), handle).await;
+    }
+    server.stop().await;
+    delete_keys(&store).await;
+    let mut row = row?;
+    row.workers = workers;
+    row.store = "redis";
+    Ok(row)
+}
+
+/// Stores `doc`, submits `jobs` solves of it at once, each with one solver
+/// thread, and follows each to its plan.
+async fn run_jobs(server: &BenchServer, doc: &NetworkDoc, jobs: usize) -> BenchResult<JobsRow> {
+    let channel = server.channel().await?;
+    let mut erp = Erp::new(channel.clone());
+    erp.put(doc).await?;
+    let options = pb::SolveOptions {
+        threads: Some(1),
+        ..pb::SolveOptions::default()
+    };
+    let started = Instant::now();
+    let mut followers = Vec::with_capacity(jobs);
+    for _ in 0..jobs {
+        let submitted = Instant::now();
+        let job = erp
+            .planning
+            .submit_solve(pb::SubmitSolveRequest {
+                network_id: NETWORK.into(),
+                network_version: 0,
+                options: Some(options),
+            })
+            .await
+            .map_err(|s| format!("SubmitSolve: {s}"))?
+            .into_inner();
+        let client =
+            PlanningServiceClient::new(channel.clone()).max_decoding_message_size(MAX_MESSAGE);
+        followers.push(tokio::spawn(follow_job(client, job.job_id, submitted)));
+    }
+    let mut row = JobsRow {
+        store: "",
+        workers: 0,
+        jobs,
+        wall: Duration::ZERO,
+        build_seconds: Vec::with_capacity(jobs),
+        solve_seconds: Vec::with_capacity(jobs),
+        extract_seconds: Vec::with_capacity(jobs),
+        turnaround: Vec::with_capacity(jobs),
+        optimal: 0,
+    };
+    let mut last = started;
+    for follower in followers {
+        let (plan, submitted, arrived) = follower.await.map_err(|e| e.to_string())??;
+        last = last.max(arrived);
+        let stats = plan.stats.unwrap_or_default();
+        row.build_seconds.push(stats.build_seconds);
+        row.solve_seconds.push(stats.solve_seconds);
+        row.extract_seconds.push(stats.extract_seconds);
+        row.turnaround.push(arrived.duration_since(submitted));
+        if plan.status() == pb::PlanStatus::Optimal {
+            row.optimal += 1;
+        }
+    }
+    row.wall = last.duration_since(started);
+    Ok(row)
+}
+
+/// Follows one job on `WatchSolve` to its plan: the plan, when the job was
+/// submitted and when its plan arrived.
+async fn follow_job(
+    mut client: PlanningServiceClient<Channel>,
+    job_id: String,
+    submitted: Instant,
+) -> BenchResult<(pb::Plan, Instant, Instant)> {
+    let watch = async {
+        let mut events = client
+            .watch_solve(pb::WatchSolveRequest {
+                job_id: job_id.clone(),
+            })
+            .await
+            .map_err(|s| format!("WatchSolve {job_id}: {s}"))?
+            .into_inner();
+        while let Some(event) = events
+            .message()
+            .await
+            .map_err(|s| format!("WatchSolve {job_id}: {s}"))?
+        {
+            if let Some(pb::watch_solve_response::Event::Plan(plan)) = event.event {
+                return Ok((plan, submitted, Instant::now()));
+            }
+        }
+        Err(format!("WatchSolve {job_id}: ended without a plan"))
+    };
+    tokio::time::timeout(JOB_TIMEOUT, watch)
+        .await
+        .map_err(|_| format!("job {job_id}: no plan after {JOB_TIMEOUT:?}"))?
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len().max(1) as f64
+}
+
+fn jobs_table(rows: &[JobsRow]) -> String {
+    let mut out = String::from(
+        "## Solve jobs on gen-30: all submitted at once, each followed with WatchSolve to its plan\n\n\
+         | store | workers | jobs | optimal | wall s (first submit to last plan) | jobs / min | mean HiGHS s / job | mean build + extract s / job | workers busy | submit to plan p50 / max s |\n\
+         |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+    );
+    for r in rows {
+        let wall = r.wall.as_secs_f64();
+        let busy: f64 = r.build_seconds.iter().sum::<f64>()
+            + r.solve_seconds.iter().sum::<f64>()
+            + r.extract_seconds.iter().sum::<f64>();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {:.2} | {:.1} | {:.3} | {:.3} | {:.0} % | {:.2} / {:.2} |\n",
+            r.store,
+            r.workers,
+            r.jobs,
+            r.optimal,
+            wall,
+            r.jobs as f64 * 60.0 / wall,
+            mean(&r.solve_seconds),
+            mean(&r.build_seconds) + mean(&r.extract_seconds),
+            100.0 * busy / (wall * r.workers as f64),
+            percentile(&r.turnaround, 50.0).map_or(0.0, |d| d.as_secs_f64()),
+            r.turnaround.iter().max().map_or(0.0, |d| d.as_secs_f64()),
+        ));
+    }
+    out.push_str(
+        "\nEvery job asks for one solver thread (`threads: 1`), so two workers do not share HiGHS \
+         threads. Redis: a server with no workers takes the jobs; 1 or 2 workers of the shared queue \
+         (`RedisQueue::spawn_workers`, on connections of their own) in the same process solve them, \
+         and the server follows each job by polling its state every 200 ms. Memory: one server \
+         with 1 or 2 solve workers. Workers busy: build + HiGHS + extract over wall x workers.\n",
     );
     out
 }
