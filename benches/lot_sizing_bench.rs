@@ -10,29 +10,47 @@
 //!   class's files in path order (every `len / N`-th), so a sample covers its
 //!   structures, setup-time and utilisation profiles alike.
 //!
-//! Every plan's late and unmet units are counted: a plan with none is a plan
-//! of the lot-sizing problem itself, with the same cost (see the importers'
-//! module docs); one with some is flagged.
+//! - **Willems** (real-world chains, issue 6): each chain `NN` of
+//!   `--willems NN[,NN..]` imported as `chainplan import willems` does, with
+//!   a renovation programme of `--candidates` random candidates
+//!   (`add_renovation_candidates`), solved to the relative gap `--gap`: the
+//!   model's size, status, objective, bound, gap, the seconds until the gap
+//!   was reached and the renovations the plan makes.
+//!
+//! Every lot-sizing plan's late and unmet units are counted: a plan with none
+//! is a plan of the lot-sizing problem itself, with the same cost (see the
+//! importers' module docs); one with some is flagged. Willems chains may
+//! leave demand late or unmet by design (their capacities are drawn), so
+//! their units are listed, not flagged.
 //!
 //! ```text
 //! cargo bench --bench lot_sizing_bench -- [--data DIR] [--trigeiro G53,G57,..|none]
-//!     [--time-limit S] [--td-class A|B|C|D|E] [--td-limit N] [--td-seconds S]
+//!     [--time-limit S] [--threads N] [--td-class A|B|C|D|E] [--td-limit N]
+//!     [--td-seconds S] [--willems NN[,NN..]] [--candidates N] [--gap G]
+//!     [--seed S] [--periods T]
 //! ```
 //!
 //! `--data` defaults to `../shared/bench-data` beside the crate, read in
-//! place. Without `--td-class` the Trigeiro instances run; with it only the
-//! class runs, unless `--trigeiro` is given too. `--time-limit` (default 300)
-//! bounds each Trigeiro solve, `--td-seconds` (default 30) each
-//! Tempelmeier-Derstroff solve; HiGHS picks its threads, the relative gap is
-//! the planning core's default (1e-6).
+//! place. Without `--td-class` or `--willems` the Trigeiro instances run;
+//! with either, only those parts run, unless `--trigeiro` is given too.
+//! `--time-limit` (default 300) bounds each Trigeiro and each Willems solve,
+//! `--td-seconds` (default 30) each Tempelmeier-Derstroff solve. `--threads`
+//! sets HiGHS' threads (it picks them itself without). Trigeiro and
+//! Tempelmeier-Derstroff solve to the planning core's default relative gap
+//! (1e-6); Willems to `--gap` (default 0.01), with `--candidates` (default
+//! 20) drawn from `--seed` (default 1, which also seeds the import) over
+//! `--periods` weeks (default 26), the defaults of `chainplan import willems`.
 
 use chainplan::import::mlclsp::read_mlclsp;
 use chainplan::import::trigeiro::read_trigeiro;
+use chainplan::import::willems::read_willems;
 use chainplan::model::{NetworkDoc, Plan, PlanStatus};
-use chainplan::planning::{solve, SolveOptions};
+use chainplan::planning::generate::add_renovation_candidates;
+use chainplan::planning::{solve, Progress, SolveOptions};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// The Trigeiro instances with a published optimum, as in the issue.
@@ -41,6 +59,14 @@ const TRIGEIRO: [&str; 5] = ["G53", "G57", "G62", "G69", "G72"];
 const TRIGEIRO_TARGET_SECONDS: f64 = 319.0;
 const DEFAULT_TIME_LIMIT: f64 = 300.0;
 const DEFAULT_TD_SECONDS: f64 = 30.0;
+/// Issue 6: a programme of 20 candidates, solved to a 1% gap.
+const DEFAULT_CANDIDATES: usize = 20;
+const DEFAULT_GAP: f64 = 0.01;
+/// As `chainplan import willems`.
+const DEFAULT_WILLEMS_SEED: u64 = 1;
+const DEFAULT_WILLEMS_PERIODS: u32 = 26;
+/// Seconds between progress lines of a long Willems solve.
+const PROGRESS_EVERY: f64 = 30.0;
 /// Late or unmet units below this are solver tolerance, not backlog.
 const BACKLOG_TOLERANCE: f64 = 1e-6;
 
@@ -52,6 +78,12 @@ struct Args {
     td_class: Option<char>,
     td_limit: Option<usize>,
     td_seconds: f64,
+    threads: Option<u32>,
+    willems: Vec<String>,
+    candidates: usize,
+    gap: f64,
+    seed: u64,
+    periods: u32,
 }
 
 impl Args {
@@ -63,6 +95,12 @@ impl Args {
             td_class: None,
             td_limit: None,
             td_seconds: DEFAULT_TD_SECONDS,
+            threads: None,
+            willems: Vec::new(),
+            candidates: DEFAULT_CANDIDATES,
+            gap: DEFAULT_GAP,
+            seed: DEFAULT_WILLEMS_SEED,
+            periods: DEFAULT_WILLEMS_PERIODS,
         };
         let seconds = |flag: &str, v: String| {
             v.parse()
@@ -100,6 +138,46 @@ impl Args {
                     );
                 }
                 "--td-seconds" => args.td_seconds = seconds(&flag, value()?)?,
+                "--threads" => {
+                    let v = value()?;
+                    args.threads = Some(
+                        v.parse()
+                            .ok()
+                            .filter(|n: &u32| *n > 0)
+                            .ok_or(format!("--threads: not a whole number >= 1: {v}"))?,
+                    );
+                }
+                "--willems" => {
+                    args.willems = value()?.split(',').map(str::to_string).collect();
+                }
+                "--candidates" => {
+                    let v = value()?;
+                    args.candidates = v
+                        .parse()
+                        .map_err(|_| format!("--candidates: not a whole number: {v}"))?;
+                }
+                "--gap" => {
+                    let v = value()?;
+                    args.gap = v
+                        .parse()
+                        .ok()
+                        .filter(|g: &f64| (0.0..1.0).contains(g))
+                        .ok_or(format!("--gap: not a fraction in [0, 1): {v}"))?;
+                }
+                "--seed" => {
+                    let v = value()?;
+                    args.seed = v
+                        .parse()
+                        .map_err(|_| format!("--seed: not a whole number: {v}"))?;
+                }
+                "--periods" => {
+                    let v = value()?;
+                    args.periods = v
+                        .parse()
+                        .ok()
+                        .filter(|t: &u32| *t > 0)
+                        .ok_or(format!("--periods: not a whole number >= 1: {v}"))?;
+                }
                 // `cargo bench` appends `--bench`; other harness flags mean
                 // nothing here.
                 _ => {}
@@ -127,15 +205,33 @@ struct Solved {
     seconds: f64,
     /// Late plus unmet units of the plan.
     backlog: f64,
+    /// Renovations the plan makes.
+    renovated: usize,
+    /// Seconds of building the model, before HiGHS starts.
+    build_seconds: f64,
+    /// Seconds of HiGHS and of pricing the capacities after it.
+    solve_seconds: f64,
+    /// When the progress ticks (about once a second) first saw the requested
+    /// gap or the MIP search over, whichever came first, or the build and
+    /// solve seconds when the search ended before a tick; `None` unless
+    /// [`run_to_gap`] solved it to its gap.
+    gap_seconds: Option<f64>,
 }
 
-fn run(name: &str, doc: &NetworkDoc, time_limit: f64) -> Result<Solved, String> {
-    let options = SolveOptions {
+/// Solve options of every part: the time limit, HiGHS' threads, and the
+/// relative gap where one is asked for.
+fn options(args: &Args, time_limit: f64, gap: Option<f64>) -> SolveOptions {
+    SolveOptions {
         time_limit_seconds: Some(time_limit),
+        relative_gap: gap,
+        threads: args.threads,
         ..Default::default()
-    };
+    }
+}
+
+fn run(name: &str, doc: &NetworkDoc, options: &SolveOptions) -> Result<Solved, String> {
     let started = Instant::now();
-    let plan: Plan = solve(doc, &options).map_err(|e| e.to_string())?;
+    let plan: Plan = solve(doc, options).map_err(|e| e.to_string())?;
     let seconds = started.elapsed().as_secs_f64();
     Ok(Solved {
         name: name.to_string(),
@@ -151,6 +247,14 @@ fn run(name: &str, doc: &NetworkDoc, time_limit: f64) -> Result<Solved, String> 
         gap: plan.gap,
         seconds,
         backlog: plan.service.late + plan.service.unmet,
+        renovated: plan
+            .renovations
+            .iter()
+            .filter(|r| r.start.is_some())
+            .count(),
+        build_seconds: plan.stats.build_seconds,
+        solve_seconds: plan.stats.solve_seconds,
+        gap_seconds: None,
     })
 }
 
@@ -164,8 +268,8 @@ fn main() -> ExitCode {
     };
     let trigeiro = match (&args.trigeiro, args.td_class) {
         (Some(list), _) => list.clone(),
-        (None, None) => TRIGEIRO.iter().map(|s| s.to_string()).collect(),
-        (None, Some(_)) => Vec::new(),
+        (None, None) if args.willems.is_empty() => TRIGEIRO.iter().map(|s| s.to_string()).collect(),
+        (None, _) => Vec::new(),
     };
     let mut ok = true;
     if !trigeiro.is_empty() {
@@ -173,6 +277,9 @@ fn main() -> ExitCode {
     }
     if let Some(class) = args.td_class {
         ok &= td_part(&args, class);
+    }
+    if !args.willems.is_empty() {
+        ok &= willems_part(&args);
     }
     if ok {
         ExitCode::SUCCESS
@@ -221,7 +328,7 @@ fn trigeiro_part(args: &Args, names: &[String]) -> bool {
             }
         };
         eprintln!("lot_sizing_bench: {name} ...");
-        match run(name, &doc, args.time_limit) {
+        match run(name, &doc, &options(args, args.time_limit, None)) {
             Ok(row) => {
                 eprintln!(
                     "lot_sizing_bench: {name} {} {:?} in {:.1} s",
@@ -360,7 +467,7 @@ fn td_part(args: &Args, class: char) -> bool {
             .to_string();
         let row = read_mlclsp(path)
             .map_err(|e| e.to_string())
-            .and_then(|doc| run(&name, &doc, args.td_seconds));
+            .and_then(|doc| run(&name, &doc, &options(args, args.td_seconds, None)));
         match row {
             Ok(row) => {
                 eprintln!(
@@ -416,6 +523,155 @@ fn td_part(args: &Args, class: char) -> bool {
         percent(worst_gap),
     );
     report_backlog(&rows);
+    true
+}
+
+// ---------------------------------------------------------------------------
+// Willems.
+
+/// One Willems chain with its candidates, solved.
+struct WillemsRow {
+    solved: Solved,
+    stages: usize,
+    arcs: usize,
+    candidates: usize,
+    mandatory: usize,
+    import_seconds: f64,
+}
+
+/// Solves `doc` to `args.gap`, noting from the progress ticks when the gap
+/// was reached (the solve call goes on to price capacities and extract the
+/// plan) and logging the search every [`PROGRESS_EVERY`] seconds.
+fn run_to_gap(name: &str, doc: &NetworkDoc, args: &Args) -> Result<Solved, String> {
+    let reached: Arc<Mutex<Option<f64>>> = Arc::default();
+    let logged = Arc::new(Mutex::new(0.0_f64));
+    let mut options = options(args, args.time_limit, Some(args.gap));
+    let (gap, label) = (args.gap, name.to_string());
+    let seen = reached.clone();
+    options.progress = Some(Arc::new(move |p: &Progress| {
+        let mut reached = seen.lock().unwrap_or_else(|e| e.into_inner());
+        let at_gap = p.gap.is_some_and(|g| g <= gap);
+        let searched = p.best_objective.is_some() && !matches!(p.phase, "build" | "solve");
+        if reached.is_none() && (at_gap || searched) {
+            *reached = Some(p.elapsed_seconds);
+        }
+        let mut last = logged.lock().unwrap_or_else(|e| e.into_inner());
+        if p.elapsed_seconds - *last >= PROGRESS_EVERY {
+            *last = p.elapsed_seconds;
+            eprintln!(
+                "lot_sizing_bench: {label} {:.0} s {} objective {} bound {} gap {}",
+                p.elapsed_seconds,
+                p.phase,
+                opt(p.best_objective, 0),
+                opt(p.bound, 0),
+                percent(p.gap)
+            );
+        }
+    }));
+    let mut solved = run(name, doc, &options)?;
+    let reached = *reached.lock().unwrap_or_else(|e| e.into_inner());
+    // A plan stopped by the time limit has not reached the gap, whatever the
+    // last tick saw before HiGHS gave up. A search shorter than a tick ended
+    // within the build and solve seconds (pricing included).
+    let ended = solved.build_seconds + solved.solve_seconds;
+    solved.gap_seconds = solved.proven.then(|| reached.unwrap_or(ended));
+    Ok(solved)
+}
+
+fn willems_part(args: &Args) -> bool {
+    let dir = args.data.join("willems");
+    let mut rows = Vec::new();
+    for nn in &args.willems {
+        let started = Instant::now();
+        let mut doc = match read_willems(&dir, nn, args.seed, args.periods) {
+            Ok(doc) => doc,
+            Err(e) => {
+                eprintln!("lot_sizing_bench: willems {nn}: {e}");
+                return false;
+            }
+        };
+        add_renovation_candidates(&mut doc, args.candidates, args.seed);
+        let import_seconds = started.elapsed().as_secs_f64();
+        let candidates = doc.renovations.len();
+        let mandatory = doc.renovations.iter().filter(|r| !r.optional).count();
+        eprintln!(
+            "lot_sizing_bench: willems {nn}: {} stages, {} arcs, {candidates} candidates ...",
+            doc.sites.len(),
+            doc.lanes.len()
+        );
+        match run_to_gap(nn, &doc, args) {
+            Ok(solved) => {
+                eprintln!(
+                    "lot_sizing_bench: willems {nn} {} gap {} in {:.1} s",
+                    solved.status,
+                    percent(solved.gap),
+                    solved.seconds
+                );
+                rows.push(WillemsRow {
+                    solved,
+                    stages: doc.sites.len(),
+                    arcs: doc.lanes.len(),
+                    candidates,
+                    mandatory,
+                    import_seconds,
+                });
+            }
+            Err(e) => {
+                eprintln!("lot_sizing_bench: willems {nn}: {e}");
+                return false;
+            }
+        }
+    }
+    println!(
+        "\nWillems chains with {} renovation candidates (seed {}, {} weeks), relative gap {}, \
+         time limit {} s, threads {}\n\n\
+         | chain | stages / arcs | candidates (mandatory) | columns | integer columns | rows | \
+         status | objective | bound | gap | import s | build s | gap reached at s | total s | \
+         renovated | late + unmet |\n\
+         |---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        args.candidates,
+        args.seed,
+        args.periods,
+        args.gap,
+        args.time_limit,
+        args.threads
+            .map_or("HiGHS' choice".into(), |t| t.to_string()),
+    );
+    for w in &rows {
+        let r = &w.solved;
+        println!(
+            "| {} | {} / {} | {} ({}) | {} | {} | {} | {} | {} | {} | {} | {:.2} | {:.1} | {} | {:.1} | {} | {:.0} |",
+            r.name,
+            w.stages,
+            w.arcs,
+            w.candidates,
+            w.mandatory,
+            r.variables,
+            r.integers,
+            r.constraints,
+            r.status,
+            opt(r.objective, 0),
+            opt(r.bound, 0),
+            percent(r.gap),
+            w.import_seconds,
+            r.build_seconds,
+            opt(r.gap_seconds, 1),
+            r.seconds,
+            r.renovated,
+            r.backlog,
+        );
+    }
+    let largest = rows
+        .iter()
+        .filter(|w| w.solved.proven)
+        .max_by_key(|w| (w.stages, w.arcs));
+    match largest {
+        Some(w) => println!(
+            "\nlargest chain to reach the gap: {} ({} stages, {} arcs) in {:.1} s",
+            w.solved.name, w.stages, w.arcs, w.solved.seconds
+        ),
+        None => println!("\nno chain reached the gap within the limit"),
+    }
     true
 }
 

@@ -16,7 +16,7 @@ use chainplan::model::{parse_network, DocError, NetworkDoc, Problem};
 use chainplan::planning::batch::{solve_batch, BatchError, ScenarioProgress};
 use chainplan::planning::compare::{self, Comparison};
 use chainplan::planning::criticality;
-use chainplan::planning::generate::{generate, GeneratorSpec};
+use chainplan::planning::generate::{add_renovation_candidates, generate, GeneratorSpec};
 use chainplan::planning::graph::ChainGraph;
 use chainplan::planning::{solve, LpAlgorithm, PlanError, Progress, SolveOptions};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -98,6 +98,10 @@ struct WillemsArgs {
     /// Weekly periods of the horizon.
     #[arg(long, value_name = "T", default_value_t = 26)]
     periods: u32,
+    /// Add a renovation programme of N random candidates, each on its own
+    /// line, drawn from the same seed.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    renovations: usize,
     /// Write the document here instead of standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -693,8 +697,9 @@ fn generate_doc(args: &GenerateArgs) -> Result<(), Exit> {
 }
 
 fn import_willems(args: &WillemsArgs) -> Result<(), Exit> {
-    let doc = read_willems(&args.dir, &args.nn, args.seed, args.periods)
+    let mut doc = read_willems(&args.dir, &args.nn, args.seed, args.periods)
         .map_err(|err| Exit::Invalid(vec![err.to_string()]))?;
+    add_renovation_candidates(&mut doc, args.renovations, args.seed);
     write_document(&doc, args.out.as_deref())
 }
 

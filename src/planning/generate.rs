@@ -4,6 +4,9 @@
 //! stocks, a receipt and optional setups, renovations, sourcing shares and a
 //! carbon price.
 //!
+//! [`add_renovation_candidates`] gives any document (an imported benchmark
+//! chain, say) a random renovation programme the same way.
+//!
 //! Mirrors the structure and magnitudes of `shared/tools/gen.py` (not its
 //! random stream). Deterministic for a seed, always a valid document per
 //! MODEL.md section 1, and linear in size: each supplier ships to a bounded
@@ -503,49 +506,9 @@ impl Chain {
         });
     }
 
-    /// Renovations of distinct random lines with windows inside the horizon,
-    /// then a concurrency limit and a budget that the mandatory ones fit.
+    /// Renovations of distinct random lines, from the chain's own stream.
     fn add_renovations(&mut self) {
-        let count = self.spec.renovations.min(self.doc.lines.len());
-        if count == 0 {
-            return;
-        }
-        let mut lines = index::sample(&mut self.rng, self.doc.lines.len(), count).into_vec();
-        lines.sort_unstable();
-        let last = self.periods as u32 - 1;
-        for (r, l) in lines.into_iter().enumerate() {
-            let earliest = self
-                .rng
-                .random_range(0..self.periods.saturating_sub(3).max(1) as u32);
-            let renovation = Renovation {
-                id: format!("reno{r}"),
-                line: self.doc.lines[l].id.clone(),
-                duration: self.rng.random_range(1..=2),
-                earliest,
-                latest: last.min(earliest + self.rng.random_range(1..=4)),
-                capacity_factor: self.uniform(1.1, 1.6),
-                cost_factor: self.uniform(0.6, 0.95),
-                co2_factor: self.uniform(0.4, 0.9),
-                capex: self.int(1, 5) * 100_000.0,
-                subsidy: self.int(0, 1) * 50_000.0,
-                optional: self.rng.random_bool(0.5),
-                after: Vec::new(),
-                group: None,
-                window_cost: 0.0,
-            };
-            self.doc.renovations.push(renovation);
-        }
-        let limit = (self.spec.renovations / 2).max(1) as u32;
-        make_mandatory_fit(&mut self.doc.renovations, limit, self.periods);
-        let must: f64 = self
-            .doc
-            .renovations
-            .iter()
-            .filter(|r| !r.optional)
-            .map(|r| r.capex - r.subsidy)
-            .sum();
-        self.doc.policy.max_concurrent_renovations = Some(limit);
-        self.doc.policy.renovation_budget = Some(must + 200_000.0);
+        add_renovation_candidates_with(&mut self.doc, self.spec.renovations, &mut self.rng);
     }
 
     fn finish_policy(&mut self) {
@@ -592,14 +555,12 @@ impl Chain {
         ids.choose(&mut self.rng).cloned().unwrap_or_default()
     }
 
-    /// Uniform in `[lo, hi)`, rounded to cents as in gen.py.
     fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        round2(self.rng.random_range(lo..hi))
+        uniform(&mut self.rng, lo, hi)
     }
 
-    /// A whole number in `[lo, hi]`, as a document number.
     fn int(&mut self, lo: u32, hi: u32) -> f64 {
-        f64::from(self.rng.random_range(lo..=hi))
+        int(&mut self.rng, lo, hi)
     }
 }
 
@@ -610,6 +571,106 @@ fn names(prefix: &str, count: usize) -> Vec<String> {
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
+}
+
+/// Uniform in `[lo, hi)`, rounded to cents as in gen.py.
+fn uniform<R: Rng + ?Sized>(rng: &mut R, lo: f64, hi: f64) -> f64 {
+    round2(rng.random_range(lo..hi))
+}
+
+/// A whole number in `[lo, hi]`, as a document number.
+fn int<R: Rng + ?Sized>(rng: &mut R, lo: u32, hi: u32) -> f64 {
+    f64::from(rng.random_range(lo..=hi))
+}
+
+/// Adds a renovation programme of `count` random candidates to any valid
+/// document, drawn from `StdRng::seed_from_u64(seed)`: the same document,
+/// count and seed give the same candidates. See
+/// [`add_renovation_candidates_with`] for what is drawn and how the document
+/// stays valid and feasible.
+pub fn add_renovation_candidates(doc: &mut NetworkDoc, count: usize, seed: u64) {
+    add_renovation_candidates_with(doc, count, &mut StdRng::seed_from_u64(seed));
+}
+
+/// Adds up to `count` renovation candidates to `doc`, drawing from `rng`.
+///
+/// Each candidate renovates its own random line among those without a
+/// renovation yet (fewer candidates when fewer such lines exist; none on a
+/// document without periods), with an id `reno<k>` no renovation uses, a start
+/// window of up to five periods inside the horizon, a one- or two-period
+/// downtime, capacity x1.1-1.6, unit cost x0.6-0.95, CO2 x0.4-0.9, a capex of
+/// 100,000-500,000 of which 0 or 50,000 is subsidised, and even odds of
+/// being optional.
+///
+/// The policy then makes room for them on top of whatever the document
+/// already allowed, so a document that had a feasible programme keeps it:
+/// `max_concurrent_renovations` grows by `max(1, count / 2)` (from the number
+/// of existing renovations when it was unset) and `renovation_budget` by the
+/// net capex of the mandatory candidates plus 200,000 (from the existing
+/// renovations' positive net capex when it was unset). A mandatory candidate
+/// that a greedy schedule cannot fit under the added concurrency is made
+/// optional, so the candidates alone never make the model infeasible.
+pub fn add_renovation_candidates_with<R: Rng + ?Sized>(
+    doc: &mut NetworkDoc,
+    count: usize,
+    rng: &mut R,
+) {
+    let periods = doc.periods();
+    let renovated: BTreeSet<&str> = doc.renovations.iter().map(|r| r.line.as_str()).collect();
+    let free: Vec<usize> = (0..doc.lines.len())
+        .filter(|&l| !renovated.contains(doc.lines[l].id.as_str()))
+        .collect();
+    let drawn = count.min(free.len());
+    if drawn == 0 || periods == 0 {
+        return;
+    }
+    let mut picks = index::sample(rng, free.len(), drawn).into_vec();
+    picks.sort_unstable();
+    let taken: BTreeSet<String> = doc.renovations.iter().map(|r| r.id.clone()).collect();
+    let mut ids = (0usize..)
+        .map(|k| format!("reno{k}"))
+        .filter(|id| !taken.contains(id));
+    let existing = doc.renovations.len();
+    let last = periods as u32 - 1;
+    for p in picks {
+        let earliest = rng.random_range(0..periods.saturating_sub(3).max(1) as u32);
+        let renovation = Renovation {
+            id: ids.next().unwrap_or_default(),
+            line: doc.lines[free[p]].id.clone(),
+            duration: rng.random_range(1..=2),
+            earliest,
+            latest: last.min(earliest + rng.random_range(1..=4)),
+            capacity_factor: uniform(rng, 1.1, 1.6),
+            cost_factor: uniform(rng, 0.6, 0.95),
+            co2_factor: uniform(rng, 0.4, 0.9),
+            capex: int(rng, 1, 5) * 100_000.0,
+            subsidy: int(rng, 0, 1) * 50_000.0,
+            optional: rng.random_bool(0.5),
+            after: Vec::new(),
+            group: None,
+            window_cost: 0.0,
+        };
+        doc.renovations.push(renovation);
+    }
+    let (before, added) = doc.renovations.split_at_mut(existing);
+    // The existing renovations fit the old limit on their own; the added
+    // limit is the candidates' alone, so fitting them against it suffices.
+    let limit = (count / 2).max(1) as u32;
+    make_mandatory_fit(added, limit, periods);
+    let must: f64 = added
+        .iter()
+        .filter(|r| !r.optional)
+        .map(|r| r.capex - r.subsidy)
+        .sum();
+    let policy = &mut doc.policy;
+    let old_limit = policy.max_concurrent_renovations.unwrap_or(existing as u32);
+    let old_budget = policy
+        .renovation_budget
+        .unwrap_or_else(|| before.iter().map(|r| (r.capex - r.subsidy).max(0.0)).sum());
+    policy.max_concurrent_renovations = Some(old_limit + limit);
+    // Added last, so a document without renovations gets exactly
+    // `must + 200_000`.
+    policy.renovation_budget = Some(must + 200_000.0 + old_budget);
 }
 
 /// Makes optional any mandatory renovation that a greedy schedule (earliest
