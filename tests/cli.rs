@@ -311,6 +311,8 @@ fn bad_option_values_exit_1() {
         ["--time-limit", "0"],
         ["--threads", "0"],
         ["--highs-option", "no_such_option=1"],
+        // HiGHS would write the model and return without solving it.
+        ["--highs-option", "write_model_to_file=true"],
     ] {
         let mut args = vec!["solve", arg(&doc)];
         args.extend(extra);

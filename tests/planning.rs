@@ -341,6 +341,41 @@ fn late_or_unmet_follows_the_penalties_and_receipts_supply() {
     assert_eq!((d1.period, d1.late_by), (2, 2));
 }
 
+/// 10 units of `p` arrive in period 1 for a demand of 10 due in period 0
+/// (late 3 per unit and period, unmet 2 per unit), over 3 periods, with the
+/// given stock record.
+fn late_receipt(stock: Value) -> Value {
+    single_site(
+        3,
+        json!([]),
+        json!([{"id": "d", "site": "plant", "item": "p", "period": 0, "qty": 10,
+                "late_penalty": 3, "unmet_penalty": 2}]),
+        json!({"receipts": [{"site": "plant", "item": "p", "period": 1, "qty": 10}],
+               "stocks": [stock]}),
+    )
+}
+
+#[test]
+fn a_late_delivery_dearer_than_unmet_units_kept_in_stock_is_never_made() {
+    // Holding 2: unmet costs 20 + holding 10 units at the end of periods 1
+    // and 2 (40) = 60; one period late costs 30.
+    let plan = solved(late_receipt(
+        json!({"site": "plant", "item": "p", "holding_cost": 2}),
+    ));
+    assert_objective(&plan, 30.0);
+    assert_eq!((plan.service.late, plan.service.unmet), (10.0, 0.0));
+    // Free holding: unmet (20) beats one period late (30).
+    let plan = solved(late_receipt(json!({"site": "plant", "item": "p"})));
+    assert_objective(&plan, 20.0);
+    assert_eq!((plan.service.late, plan.service.unmet), (0.0, 10.0));
+    // A stock limit of 5 forces 5 out in period 1: 5 late (15) + 5 unmet (10).
+    let plan = solved(late_receipt(
+        json!({"site": "plant", "item": "p", "max": 5}),
+    ));
+    assert_objective(&plan, 25.0);
+    assert_eq!((plan.service.late, plan.service.unmet), (5.0, 5.0));
+}
+
 #[test]
 fn optional_renovation_is_skipped_when_it_does_not_pay() {
     // The line has slack and the renovation changes nothing: not done.

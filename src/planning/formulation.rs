@@ -15,7 +15,7 @@
 
 use super::fence::{keep_everything, Fence};
 use super::lot_sizing::{lot_sizing_columns, LotSizing};
-use super::network::{Network, Pair};
+use super::network::{DemandData, LineData, Network, Pair};
 use super::programme::{window_cost, Programme};
 use super::replan::Baseline;
 use super::scope::Scope;
@@ -23,6 +23,33 @@ use crate::model::Goal;
 use good_lp::solvers::highs::{highs, HighsProblem};
 use good_lp::{variable, Constraint, Expression, ProblemVariables, SolverModel, Variable};
 use std::collections::HashMap;
+
+/// Which delivery periods of demand `d` get a column. A delivery `t - due`
+/// periods late is left out when it costs more than leaving the units unmet
+/// and holding them to the end of the horizon: moving the units of such a
+/// delivery to `u[d]` keeps every row satisfied (the stock only grows, its
+/// pair has no `max`, and with no safety target there is no row the extra
+/// stock enters) and the service goal unchanged (late and unmet units count
+/// alike), and lowers the cost. So no optimum of any objective uses it, and
+/// the LP duals of the smaller model price the left-out columns at a
+/// non-negative reduced cost. A re-plan keeps every column: its fence may
+/// pin a published late delivery. Documents with backlog penalties far above
+/// holding costs (the lot-sizing imports) lose most of their delivery columns.
+fn worth_delivering_late<'a>(
+    net: &'a Network,
+    d: &'a DemandData,
+    fenced: bool,
+) -> impl Fn(usize) -> bool + 'a {
+    let holding = net.stocks.get(&(d.site, d.item)).map_or(Some(0.0), |s| {
+        (s.max.is_none() && s.safety <= 0.0).then_some(s.holding_cost)
+    });
+    move |t| match holding {
+        Some(h) if !fenced && t > d.due => {
+            d.late_penalty * (t - d.due) as f64 <= d.unmet_penalty + h * (net.periods - t) as f64
+        }
+        _ => true,
+    }
+}
 
 /// A decision column: the good_lp variable and its column in HiGHS.
 #[derive(Debug, Clone, Copy)]
@@ -413,8 +440,10 @@ impl PlanModel {
         let mut delivered = Vec::with_capacity(net.demands.len());
         let mut unmet = Vec::with_capacity(net.demands.len());
         for d in &net.demands {
+            let worth_delivering = worth_delivering_late(net, d, fence.is_some());
             delivered.push(
                 (d.due..t_count)
+                    .filter(|&t| worth_delivering(t))
                     .map(|t| {
                         (
                             t,
@@ -702,6 +731,9 @@ impl ModelRows<'_, '_> {
                         }
                     }
                 }
+                if let Some(fl) = self.allocated_capacity(line, t, &e) {
+                    rows.add(fl.leq(cap));
+                }
                 line_rows.push((l, t, rows.add(e.leq(cap))));
             }
         }
@@ -826,6 +858,38 @@ impl ModelRows<'_, '_> {
     }
 
     /// The renovation programme's rows (see `programme.rs`).
+    /// The capacity row of line `line` in period `t` (`used`, without its
+    /// right-hand side) with each lot-sizing operation's production replaced
+    /// by the part of it allocated to on-time demands, or `None` when the
+    /// line has no such operation. Allocations never exceed production, so
+    /// the row cuts no plan; it exists because HiGHS's flow-cover cuts read
+    /// the variable bounds of the columns in a row, and the allocations carry
+    /// the tight ones (`alloc <= qty_d y`) where production carries big-M.
+    fn allocated_capacity(
+        &self,
+        line: &LineData,
+        t: usize,
+        used: &Expression,
+    ) -> Option<Expression> {
+        let mut e = used.clone();
+        let mut any = false;
+        for lot in &self.lots {
+            let o = lot.operation();
+            if !line.operations.contains(&o) {
+                continue;
+            }
+            let load = self.net.operations[o].load;
+            for c in self.making[o][t].cols() {
+                e.add_mul(-load, c.var);
+            }
+            for c in lot.allocated_in(t) {
+                e.add_mul(load, c.var);
+            }
+            any = true;
+        }
+        any.then_some(e)
+    }
+
     fn add_programme(&self, rows: &mut Rows) {
         let net = self.net;
         let programme = Programme::of(net);

@@ -93,6 +93,18 @@ pub(crate) fn lot_sizing_columns(
 }
 
 impl LotSizing {
+    /// The operation whose setups these allocations tighten.
+    pub(crate) fn operation(&self) -> usize {
+        self.operation
+    }
+
+    /// The allocation columns of units made in period `t`.
+    pub(crate) fn allocated_in(&self, t: usize) -> impl Iterator<Item = &Col> + '_ {
+        self.alloc
+            .iter()
+            .flat_map(move |a| a.iter().filter(move |(p, _)| *p == t).map(|(_, c)| c))
+    }
+
     /// The rows: allocations within production, within `qty_d y[o,t]`, and
     /// covering the on-time delivery.
     pub(crate) fn add_rows(

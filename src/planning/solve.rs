@@ -517,7 +517,13 @@ fn run_highs_reporting(
         set_mip_start(&mut highs_model, start);
     }
     let solved = run_watched(highs_model, options.cancel.as_ref(), mip.filter(|_| is_mip))?;
-    let has_solution = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
+    // Read as a number: the binding's typed accessor panics on a status
+    // outside its enum, which HiGHS reports when it returns before solving.
+    let has_solution = solved
+        .int_info_value(c"primal_solution_status")
+        .ok()
+        .and_then(|v| HighsSolutionStatus::try_from(v as highs_sys::HighsInt).ok())
+        == Some(HighsSolutionStatus::Feasible);
     let outcome = match solved.status() {
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
             Outcome::Infeasible
@@ -576,9 +582,19 @@ fn set_mip_start(model: &mut highs::Model, start: &[(usize, f64)]) {
     };
 }
 
+/// HiGHS options that make a run write the model and return without a
+/// solve, which would leave a plan request without any answer.
+const WRITES_INSTEAD_OF_SOLVING: &[&str] = &["write_model_to_file"];
+
 /// Sets a HiGHS option from text: HiGHS options are typed, so the value is
 /// tried as a boolean, an integer, a number and finally as text.
 fn set_highs_option(model: &mut highs::Model, name: &str, value: &str) -> Result<(), PlanError> {
+    if WRITES_INSTEAD_OF_SOLVING.contains(&name) {
+        return Err(PlanError::Option {
+            field: "highs_option",
+            reason: format!("{name}: with it HiGHS writes the model and returns without solving"),
+        });
+    }
     let as_bool = value.parse::<bool>().ok();
     let accepted = as_bool.is_some_and(|v| model.try_set_option(name, v).is_ok())
         || value
