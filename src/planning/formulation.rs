@@ -857,7 +857,6 @@ impl ModelRows<'_, '_> {
         (line_rows, lane_rows)
     }
 
-    /// The renovation programme's rows (see `programme.rs`).
     /// The capacity row of line `line` in period `t` (`used`, without its
     /// right-hand side) with each lot-sizing operation's production replaced
     /// by the part of it allocated to on-time demands, or `None` when the
@@ -890,6 +889,7 @@ impl ModelRows<'_, '_> {
         any.then_some(e)
     }
 
+    /// The renovation programme's rows (see `programme.rs`).
     fn add_programme(&self, rows: &mut Rows) {
         let net = self.net;
         let programme = Programme::of(net);
