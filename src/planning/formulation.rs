@@ -698,6 +698,10 @@ impl ModelRows<'_, '_> {
         self.add_balance(rows);
 
         // 2. Line capacity, with the renovation's downtime and uplift.
+        let mut lot_of: Vec<Option<&LotSizing>> = vec![None; net.operations.len()];
+        for lot in &self.lots {
+            lot_of[lot.operation()] = Some(lot);
+        }
         let mut line_rows = Vec::new();
         for (l, line) in net.lines.iter().enumerate() {
             let reno = line.renovation.map(|r| (r, &net.renovations[r]));
@@ -731,7 +735,7 @@ impl ModelRows<'_, '_> {
                         }
                     }
                 }
-                if let Some(fl) = self.allocated_capacity(line, t, &e) {
+                if let Some(fl) = self.allocated_capacity(line, t, &e, &lot_of) {
                     rows.add(fl.leq(cap));
                 }
                 line_rows.push((l, t, rows.add(e.leq(cap))));
@@ -860,23 +864,26 @@ impl ModelRows<'_, '_> {
     /// The capacity row of line `line` in period `t` (`used`, without its
     /// right-hand side) with each lot-sizing operation's production replaced
     /// by the part of it allocated to on-time demands, or `None` when the
-    /// line has no such operation. Allocations never exceed production, so
-    /// the row cuts no plan; it exists because HiGHS's flow-cover cuts read
-    /// the variable bounds of the columns in a row, and the allocations carry
-    /// the tight ones (`alloc <= qty_d y`) where production carries big-M.
+    /// line has no such operation (`lot_of` maps operations to theirs).
+    /// Allocations never exceed production, so the row cuts no plan; it
+    /// exists because HiGHS's flow-cover cuts read the variable bounds of the
+    /// columns in a row, and the allocations carry the tight ones
+    /// (`alloc <= qty_d y`) where production carries big-M.
     fn allocated_capacity(
         &self,
         line: &LineData,
         t: usize,
         used: &Expression,
+        lot_of: &[Option<&LotSizing>],
     ) -> Option<Expression> {
+        let mut lots = line
+            .operations
+            .iter()
+            .filter_map(|&o| lot_of[o].map(|lot| (o, lot)))
+            .peekable();
+        lots.peek()?;
         let mut e = used.clone();
-        let mut any = false;
-        for lot in &self.lots {
-            let o = lot.operation();
-            if !line.operations.contains(&o) {
-                continue;
-            }
+        for (o, lot) in lots {
             let load = self.net.operations[o].load;
             for c in self.making[o][t].cols() {
                 e.add_mul(-load, c.var);
@@ -884,9 +891,8 @@ impl ModelRows<'_, '_> {
             for c in lot.allocated_in(t) {
                 e.add_mul(load, c.var);
             }
-            any = true;
         }
-        any.then_some(e)
+        Some(e)
     }
 
     /// The renovation programme's rows (see `programme.rs`).
