@@ -385,6 +385,30 @@ fn mlclsp_capacity_is_what_makes_the_fixture_expensive() {
 }
 
 #[test]
+fn a_search_stopped_at_its_root_already_has_the_plan_with_every_setup() {
+    // Without a plan to start from, the search starts from every setup on:
+    // lot for lot, resource 1 carries at most 30 + 20 + 2 setups of 10 and
+    // resource 2 at most 30 + 2 * 20 + a setup of 20, within 100 and 120,
+    // so that plan meets all demand at 4 * (100 + 80 + 120) = 1,200 with
+    // nothing held. HiGHS, stopped before its first node and without
+    // heuristics, has no other plan to return.
+    let doc = read_mlclsp(&fixtures().join("G9121111.TMP")).expect("imports");
+    let options = SolveOptions {
+        highs_options: [("mip_max_nodes", "0"), ("mip_heuristic_effort", "0")]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .to_vec(),
+        ..SolveOptions::default()
+    };
+    let plan = solve(&doc, &options).expect("solves");
+    assert_eq!(plan.status, PlanStatus::Feasible);
+    assert_eq!(plan.service.unmet, 0.0, "unmet units");
+    assert_eq!(plan.service.late, 0.0, "late units");
+    assert_close(plan.objective.expect("an objective"), 1_200.0);
+    assert_close(plan.cost.setup, 1_200.0);
+    assert_eq!(plan.production.iter().filter(|p| p.qty > 0.0).count(), 12);
+}
+
+#[test]
 fn mlclsp_files_are_found_whatever_their_case() {
     let dir = tempfile::tempdir().expect("temp dir");
     for (from, to) in [

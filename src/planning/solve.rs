@@ -176,7 +176,9 @@ pub enum PlanError {
 /// from that plan's setups and renovation starts: HiGHS fixes them, solves
 /// the LP of the rest, and takes the result, if feasible, as its first
 /// incumbent. The optimum is the same; a solve stopped by its time limit
-/// ends with a better plan, one run to optimality is not faster.
+/// ends with a better plan, one run to optimality is not faster. Without
+/// one, a MILP without renovation starts begins from every setup on (see
+/// `setups_everywhere`).
 ///
 /// # Errors
 /// `Document` for an invalid document, `Option` for a bad option, `Solver`
@@ -223,6 +225,7 @@ pub(crate) fn solve_goals(
     let is_mip = model.map.integer_columns > 0;
     let start = match &options.warm_start {
         Some(plan) if is_mip && plan.status.has_solution() => mip_start(&net, &model.map, plan),
+        _ if is_mip => setups_everywhere(&net, &model.map),
         _ => Vec::new(),
     };
     let run = run_highs_reporting(
@@ -341,6 +344,33 @@ fn mip_start(net: &Network, map: &ModelMap, plan: &Plan) -> Vec<(usize, f64)> {
                 let on = planned.start == Some(*t as u32);
                 start.push((z.col, if on { 1.0 } else { 0.0 }));
             }
+        }
+    }
+    start
+}
+
+/// A MIP start for a model without a plan to start from: every setup
+/// `y[o,t]` at 1 where the line has capacity in `t`, so that every operation
+/// may make what it likes in every period. HiGHS completes it with one linear
+/// program over the continuous decisions; where that plan meets demand it
+/// gives the search an incumbent from the start, which HiGHS' own heuristics
+/// can take long to find when setup times make capacity tight (the
+/// Tempelmeier-Derstroff class D instances). Where it does not (setup times
+/// alone fill a period, a stock maximum overflows), HiGHS drops the start.
+///
+/// Empty when the model has renovation starts: leaving them out would make
+/// HiGHS complete the start with a search of its own rather than one linear
+/// program, which on a large programme costs more than the start is worth.
+fn setups_everywhere(net: &Network, map: &ModelMap) -> Vec<(usize, f64)> {
+    let mut start = Vec::new();
+    if map.start.iter().any(|columns| !columns.is_empty()) {
+        return start;
+    }
+    for (o, op) in net.operations.iter().enumerate() {
+        let capacity = &net.lines[op.line].capacity;
+        for (t, y) in map.setup[o].iter().enumerate() {
+            let Some(y) = y else { continue };
+            start.push((y.col, if capacity[t] > 0.0 { 1.0 } else { 0.0 }));
         }
     }
     start
