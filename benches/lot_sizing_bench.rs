@@ -6,9 +6,11 @@
 //!   objective, bound, gap, seconds, and the total time of the five.
 //! - **Tempelmeier-Derstroff** (multi-level), one class at a time: the number
 //!   solved to optimality within the limit, the seconds, and the mean and
-//!   worst gap. `--td-limit N` takes `N` instances spread evenly over the
-//!   class's files in path order (every `len / N`-th), so a sample covers its
-//!   structures, setup-time and utilisation profiles alike.
+//!   worst gap. `--td-limit N` takes `N` of the class's instances drawn at
+//!   random (from `--seed`), solved in path order. Not every `len / N`-th:
+//!   the names cycle through the profiles digit by digit, so a fixed stride
+//!   can land on one profile only (every 10th of class E's 150 files has the
+//!   easiest time-between-orders profile).
 //!
 //! - **Willems** (real-world chains, issue 6): each chain `NN` of
 //!   `--willems NN[,NN..]` imported as `chainplan import willems` does, with
@@ -47,6 +49,8 @@ use chainplan::import::willems::read_willems;
 use chainplan::model::{NetworkDoc, Plan, PlanStatus};
 use chainplan::planning::generate::add_renovation_candidates;
 use chainplan::planning::{solve, Progress, SolveOptions};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -433,10 +437,16 @@ fn instance_files(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// `limit` of `files` spread evenly: the `i * len / limit`-th for each `i`.
-fn spread(files: Vec<PathBuf>, limit: Option<usize>) -> Vec<PathBuf> {
+/// `limit` of `files` drawn at random from `seed`, in their order; all of
+/// them without a limit.
+fn sample(files: Vec<PathBuf>, limit: Option<usize>, seed: u64) -> Vec<PathBuf> {
     match limit {
-        Some(n) if n < files.len() => (0..n).map(|i| files[i * files.len() / n].clone()).collect(),
+        Some(n) if n < files.len() => {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let mut picked = rand::seq::index::sample(&mut rng, files.len(), n).into_vec();
+            picked.sort_unstable();
+            picked.into_iter().map(|i| files[i].clone()).collect()
+        }
         _ => files,
     }
 }
@@ -451,7 +461,7 @@ fn td_part(args: &Args, class: char) -> bool {
         return false;
     };
     let all = instance_files(&dir);
-    let files = spread(all.clone(), args.td_limit);
+    let files = sample(all.clone(), args.td_limit, args.seed);
     eprintln!(
         "lot_sizing_bench: class {class}: {} of {} instances, {} s each",
         files.len(),
