@@ -321,15 +321,9 @@ fn mip_start(net: &Network, map: &ModelMap, plan: &Plan) -> Vec<(usize, f64)> {
         .filter(|p| p.qty > 0.0)
         .map(|p| (p.operation.as_str(), p.period as usize))
         .collect();
-    let mut start = Vec::new();
-    for (o, op) in net.operations.iter().enumerate() {
-        let capacity = &net.lines[op.line].capacity;
-        for (t, y) in map.setup[o].iter().enumerate() {
-            let Some(y) = y else { continue };
-            let on = made.contains(&(op.id.as_str(), t)) && capacity[t] > 0.0;
-            start.push((y.col, if on { 1.0 } else { 0.0 }));
-        }
-    }
+    let mut start = setup_start(net, map, |o, t| {
+        made.contains(&(net.operations[o].id.as_str(), t))
+    });
     for (r, rd) in net.renovations.iter().enumerate() {
         let Some(planned) = plan.renovations.iter().find(|p| p.id == rd.doc.id) else {
             continue;
@@ -362,15 +356,26 @@ fn mip_start(net: &Network, map: &ModelMap, plan: &Plan) -> Vec<(usize, f64)> {
 /// HiGHS complete the start with a search of its own rather than one linear
 /// program, which on a large programme costs more than the start is worth.
 fn setups_everywhere(net: &Network, map: &ModelMap) -> Vec<(usize, f64)> {
-    let mut start = Vec::new();
     if map.start.iter().any(|columns| !columns.is_empty()) {
-        return start;
+        return Vec::new();
     }
+    setup_start(net, map, |_, _| true)
+}
+
+/// Every setup column `y[o,t]` of `map` with its start value: 1 where
+/// `wanted(o, t)` and the line has capacity in `t`, else 0.
+fn setup_start(
+    net: &Network,
+    map: &ModelMap,
+    wanted: impl Fn(usize, usize) -> bool,
+) -> Vec<(usize, f64)> {
+    let mut start = Vec::new();
     for (o, op) in net.operations.iter().enumerate() {
         let capacity = &net.lines[op.line].capacity;
         for (t, y) in map.setup[o].iter().enumerate() {
             let Some(y) = y else { continue };
-            start.push((y.col, if capacity[t] > 0.0 { 1.0 } else { 0.0 }));
+            let on = wanted(o, t) && capacity[t] > 0.0;
+            start.push((y.col, if on { 1.0 } else { 0.0 }));
         }
     }
     start
