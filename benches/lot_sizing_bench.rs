@@ -10,7 +10,10 @@
 //!   random (from `--seed`), solved in path order. Not every `len / N`-th:
 //!   the names cycle through the profiles digit by digit, so a fixed stride
 //!   can land on one profile only (every 10th of class E's 150 files has the
-//!   easiest time-between-orders profile).
+//!   easiest time-between-orders profile). `--td-share K/N` keeps the
+//!   `K`-th of `N` interleaved shares of those (every `N`-th from the
+//!   `K`-th), to run a whole class on several cores side by side; the
+//!   shares together are the class.
 //!
 //! - **Willems** (real-world chains, issue 6): each chain `NN` of
 //!   `--willems NN[,NN..]` imported as `chainplan import willems` does, with
@@ -28,7 +31,7 @@
 //! ```text
 //! cargo bench --bench lot_sizing_bench -- [--data DIR] [--trigeiro G53,G57,..|none]
 //!     [--time-limit S] [--threads N] [--td-class A|B|C|D|E] [--td-limit N]
-//!     [--td-seconds S] [--willems NN[,NN..]] [--candidates N] [--gap G]
+//!     [--td-share K/N] [--td-seconds S] [--willems NN[,NN..]] [--candidates N] [--gap G]
 //!     [--seed S] [--periods T]
 //! ```
 //!
@@ -81,6 +84,8 @@ struct Args {
     time_limit: f64,
     td_class: Option<char>,
     td_limit: Option<usize>,
+    /// (K, N): the K-th (from 1) of N interleaved shares.
+    td_share: (usize, usize),
     td_seconds: f64,
     threads: Option<u32>,
     willems: Vec<String>,
@@ -98,6 +103,7 @@ impl Args {
             time_limit: DEFAULT_TIME_LIMIT,
             td_class: None,
             td_limit: None,
+            td_share: (1, 1),
             td_seconds: DEFAULT_TD_SECONDS,
             threads: None,
             willems: Vec::new(),
@@ -140,6 +146,14 @@ impl Args {
                             .filter(|n: &usize| *n > 0)
                             .ok_or(format!("--td-limit: not a whole number >= 1: {v}"))?,
                     );
+                }
+                "--td-share" => {
+                    let v = value()?;
+                    args.td_share = v
+                        .split_once('/')
+                        .and_then(|(k, n)| Some((k.parse().ok()?, n.parse().ok()?)))
+                        .filter(|&(k, n): &(usize, usize)| k >= 1 && k <= n)
+                        .ok_or(format!("--td-share: K/N with 1 <= K <= N, not {v}"))?;
                 }
                 "--td-seconds" => args.td_seconds = seconds(&flag, value()?)?,
                 "--threads" => {
@@ -461,9 +475,14 @@ fn td_part(args: &Args, class: char) -> bool {
         return false;
     };
     let all = instance_files(&dir);
-    let files = sample(all.clone(), args.td_limit, args.seed);
+    let (share, shares) = args.td_share;
+    let files: Vec<PathBuf> = sample(all.clone(), args.td_limit, args.seed)
+        .into_iter()
+        .skip(share - 1)
+        .step_by(shares)
+        .collect();
     eprintln!(
-        "lot_sizing_bench: class {class}: {} of {} instances, {} s each",
+        "lot_sizing_bench: class {class}: {} of {} instances (share {share}/{shares}), {} s each",
         files.len(),
         all.len(),
         args.td_seconds

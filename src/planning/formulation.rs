@@ -141,6 +141,10 @@ pub(crate) struct ModelMap {
     pub columns: usize,
     pub rows: usize,
     pub integer_columns: usize,
+    /// Whether the lot-sizing rows reach components through echelon
+    /// requirements (`lot_sizing.rs`), whose LP relaxation is large and
+    /// degenerate.
+    pub echelon_lots: bool,
     /// `making[o][t]`.
     pub making: Vec<Vec<Making>>,
     /// `setup[o][t]`.
@@ -493,6 +497,7 @@ impl PlanModel {
         }
         let columns = cols.count;
         let integer_columns = cols.integers;
+        let echelon_lots = model.lots.iter().any(LotSizing::has_echelon);
         // MODEL.md's objective (on a re-plan, with the stability penalty).
         let cost = cols.objective;
         let objective = if elastic {
@@ -518,6 +523,7 @@ impl PlanModel {
             columns,
             rows: row_count,
             integer_columns,
+            echelon_lots,
             making: model.making,
             setup: model.setup,
             flow: model.flow,

@@ -544,6 +544,12 @@ fn run_highs_reporting(
     }
     if !is_mip {
         highs_model.set_option("solver", options.lp_algorithm.as_str());
+    } else if map.echelon_lots {
+        // The echelon allocations make the root LP large and degenerate:
+        // dual simplex stalls on it (minutes on a 100-item Tempelmeier-
+        // Derstroff instance) where the interior point method takes
+        // seconds. The nodes still re-solve from a basis with simplex.
+        highs_model.set_option("mip_lp_solver", "ipm");
     }
     for (name, value) in &options.highs_options {
         set_highs_option(&mut highs_model, name, value)?;
