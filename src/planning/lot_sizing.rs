@@ -68,6 +68,9 @@ struct Sources {
     /// Pairs with units that no operation at the site made: lane arrivals
     /// and receipts.
     other_source: HashSet<Pair>,
+    /// Per (site, input): the items made only from production at the site,
+    /// with no initial stock, that consume it, with the quantity per unit.
+    users: HashMap<Pair, Vec<(usize, f64)>>,
 }
 
 impl Sources {
@@ -78,7 +81,7 @@ impl Sources {
                 makers.entry((op.site, op.item)).or_default().push(o);
             }
         }
-        let only_maker = makers
+        let only_maker: HashMap<Pair, usize> = makers
             .into_iter()
             .filter(|(_, ops)| ops.len() == 1)
             .map(|(pair, ops)| (pair, ops[0]))
@@ -92,9 +95,19 @@ impl Sources {
                 }
             }
         }
+        let mut users: HashMap<Pair, Vec<(usize, f64)>> = HashMap::new();
+        for (&(n, item), &o) in &only_maker {
+            if other_source.contains(&(n, item)) || net.initial((n, item)) > 0.0 {
+                continue;
+            }
+            for &(input, qty) in &net.operations[o].inputs {
+                users.entry((n, input)).or_default().push((item, qty));
+            }
+        }
         Sources {
             only_maker,
             other_source,
+            users,
         }
     }
 
@@ -110,25 +123,22 @@ impl Sources {
     /// otherwise. Computed without recursion, so a deep bill of materials
     /// cannot overflow the stack; validation rejects cycles, and one met here
     /// anyway counts as 0.
-    fn content(&self, net: &Network, site: usize, component: usize) -> HashMap<usize, f64> {
-        let mut users: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
-        for (&(n, item), &o) in &self.only_maker {
-            if n != site || item == component || !self.only_made((n, item)) {
-                continue;
-            }
-            if net.initial((n, item)) > 0.0 {
-                continue;
-            }
-            for &(input, qty) in &net.operations[o].inputs {
-                users.entry(input).or_default().push((item, qty));
-            }
-        }
+    fn content(&self, site: usize, component: usize) -> HashMap<usize, f64> {
+        // The component's own stock is allowed for (the opening columns), so
+        // only edges into other items count.
+        let users = |i: usize| {
+            self.users
+                .get(&(site, i))
+                .into_iter()
+                .flatten()
+                .filter(move |&&(user, _)| user != component)
+        };
         // Items reachable upwards from the component, in an order where every
         // input comes before its users (Kahn's algorithm on that subgraph).
         let mut reach: HashSet<usize> = HashSet::from([component]);
         let mut stack = vec![component];
         while let Some(i) = stack.pop() {
-            for &(user, _) in users.get(&i).into_iter().flatten() {
+            for &(user, _) in users(i) {
                 if reach.insert(user) {
                     stack.push(user);
                 }
@@ -136,7 +146,7 @@ impl Sources {
         }
         let mut waiting: HashMap<usize, usize> = reach.iter().map(|&i| (i, 0)).collect();
         for &i in &reach {
-            for &(user, _) in users.get(&i).into_iter().flatten() {
+            for &(user, _) in users(i) {
                 *waiting.entry(user).or_default() += 1;
             }
         }
@@ -144,7 +154,7 @@ impl Sources {
         let mut ready = vec![component];
         while let Some(i) = ready.pop() {
             let c = content.get(&i).copied().unwrap_or(0.0);
-            for &(user, qty) in users.get(&i).into_iter().flatten() {
+            for &(user, qty) in users(i) {
                 *content.entry(user).or_default() += qty * c;
                 let w = waiting.entry(user).or_default();
                 *w -= 1;
@@ -167,12 +177,7 @@ pub(crate) fn lot_sizing_columns(
     cols: &mut Columns,
 ) -> Vec<LotSizing> {
     let sources = Sources::of(net, scope);
-    let mut demands_at: HashMap<Pair, Vec<usize>> = HashMap::new();
-    for (d, dd) in net.demands.iter().enumerate() {
-        if dd.due < net.periods && dd.qty > 0.0 {
-            demands_at.entry((dd.site, dd.item)).or_default().push(d);
-        }
-    }
+    let demands_at = demands_at(net);
     let mut echelon_budget = ECHELON_COLUMN_BUDGET;
     let mut out = Vec::new();
     for (o, op) in net.operations.iter().enumerate() {
@@ -190,11 +195,13 @@ pub(crate) fn lot_sizing_columns(
                 echelon: false,
             })
             .collect();
-        let echelon = echelon_requirements(net, &sources, &demands_at, o);
-        let echelon_columns: usize = echelon.iter().map(|q| q.due + 1).sum();
-        if echelon_columns <= echelon_budget {
-            echelon_budget -= echelon_columns;
-            requirements.extend(echelon);
+        if echelon_budget > 0 {
+            let echelon = echelon_requirements(net, &sources, &demands_at, o);
+            let echelon_columns: usize = echelon.iter().map(|q| q.due + 1).sum();
+            if echelon_columns <= echelon_budget {
+                echelon_budget -= echelon_columns;
+                requirements.extend(echelon);
+            }
         }
         if requirements.is_empty() {
             continue;
@@ -223,6 +230,17 @@ pub(crate) fn lot_sizing_columns(
     out
 }
 
+/// The demands with something to deliver within the horizon, per (site, item).
+fn demands_at(net: &Network) -> HashMap<Pair, Vec<usize>> {
+    let mut at: HashMap<Pair, Vec<usize>> = HashMap::new();
+    for (d, dd) in net.demands.iter().enumerate() {
+        if dd.due < net.periods && dd.qty > 0.0 {
+            at.entry((dd.site, dd.item)).or_default().push(d);
+        }
+    }
+    at
+}
+
 /// The echelon requirements of operation `o`'s item, one per due period:
 /// the units of it held by the on-time deliveries of the other items at its
 /// site that are made from it (see [`Sources::content`]).
@@ -241,7 +259,7 @@ fn echelon_requirements(
             echelon: true,
         })
         .collect();
-    for (item, r) in sources.content(net, op.site, op.item) {
+    for (item, r) in sources.content(op.site, op.item) {
         if item == op.item {
             continue;
         }
@@ -384,7 +402,7 @@ mod tests {
         assert!(crate::model::validate(&doc).is_valid());
         let net = Network::resolve(&doc);
         let item = |id: &str| doc.items.iter().position(|i| i.id == id).unwrap();
-        let content = Sources::of(&net, &Scope::of(&net)).content(&net, 0, item("a"));
+        let content = Sources::of(&net, &Scope::of(&net)).content(0, item("a"));
         // c holds a directly and through both units of b: 1 + 2 * 1.
         let expected = HashMap::from([(item("a"), 1.0), (item("b"), 1.0), (item("c"), 3.0)]);
         assert_eq!(content, expected);
@@ -395,16 +413,12 @@ mod tests {
         let doc = bill_of_materials();
         let net = Network::resolve(&doc);
         let sources = Sources::of(&net, &Scope::of(&net));
-        let mut demands_at: HashMap<Pair, Vec<usize>> = HashMap::new();
-        for (d, dd) in net.demands.iter().enumerate() {
-            demands_at.entry((dd.site, dd.item)).or_default().push(d);
-        }
         let a = net
             .operations
             .iter()
             .position(|o| o.id == "main/a")
             .unwrap();
-        let reqs = echelon_requirements(&net, &sources, &demands_at, a);
+        let reqs = echelon_requirements(&net, &sources, &demands_at(&net), a);
         assert_eq!(reqs.len(), 1);
         let q = &reqs[0];
         assert_eq!((q.due, q.echelon), (2, true));
