@@ -131,6 +131,69 @@ fn the_tradeoff_curve_runs_from_the_cheapest_to_the_cleanest_plan() {
     .is_err());
 }
 
+/// `dirty_or_dear` with a setup cost of 5 on each line: using both lines
+/// costs two setups, so the curve is not convex.
+fn dirty_or_dear_with_setups(objective: Value) -> Value {
+    let mut v = dirty_or_dear(objective);
+    for line in v["lines"].as_array_mut().expect("lines") {
+        line["operations"][0]["setup_cost"] = json!(5);
+    }
+    v
+}
+
+#[test]
+fn stages_with_setups_start_from_the_stage_before_and_still_reach_the_optimum() {
+    // Service first: all 10 delivered. Then CO2: 10 at best (all on l2,
+    // cost 25). With 65 % tolerance, CO2
+    // up to 16.5: both lines with x1 = 6.5 cost 6.5 + 7 + 10 = 23.5, below
+    // l2 alone (25); l1 alone emits 20. The cost stage starts from the CO2
+    // stage's plan (l2 alone) and must still leave it.
+    let plan = solved(dirty_or_dear_with_setups(json!({"lexicographic": [
+        {"goal": "service"}, {"goal": "co2", "tolerance": 0.65}, {"goal": "cost"}]})));
+    assert_eq!(plan.status, PlanStatus::Optimal);
+    assert!(close(plan.objective.unwrap(), 23.5), "{plan:#?}");
+    assert!(close(plan.emissions, 16.5));
+}
+
+#[test]
+fn a_curve_with_setups_keeps_its_points_in_order() {
+    // Cheapest: l1 alone, (CO2 20, cost 15); cleanest: l2 alone, (10, 25).
+    // In between, CO2 limits 16.67 and 13.33: both lines cost 40 - limit
+    // (23.33 and 26.67), l2 alone 25, so the second point is l2 alone.
+    let curve = tradeoff_curve(
+        &doc(dirty_or_dear_with_setups(json!("cost"))),
+        4,
+        &SolveOptions::default(),
+    )
+    .expect("curve");
+    let points: Vec<(f64, f64)> = curve
+        .iter()
+        .map(|p| (p.emissions, p.objective.unwrap()))
+        .collect();
+    let (high, low) = (20.0 - 10.0 / 3.0, 20.0 - 20.0 / 3.0);
+    let expected = [
+        (20.0, 15.0),
+        (high, 40.0 - high),
+        (10.0, 25.0),
+        (10.0, 25.0),
+    ];
+    assert_eq!(points.len(), 4);
+    for ((co2, cost), (want_co2, want_cost)) in points.iter().zip(expected) {
+        assert!(
+            close(*co2, want_co2) && close(*cost, want_cost),
+            "{points:?}"
+        );
+    }
+    let limits: Vec<Option<f64>> = curve
+        .iter()
+        .map(|p| p.goals.iter().find(|g| g.goal == Goal::Co2).unwrap().limit)
+        .collect();
+    assert!(limits[0].is_none(), "{limits:?}");
+    assert!(limits[1].is_some_and(|l| close(l, high)), "{limits:?}");
+    assert!(limits[2].is_some_and(|l| close(l, low)), "{limits:?}");
+    assert!(curve.iter().all(|p| p.status == PlanStatus::Optimal));
+}
+
 #[test]
 fn objective_stages_are_validated() {
     let empty = validate(&doc(dirty_or_dear(json!({"lexicographic": []}))));

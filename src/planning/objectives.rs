@@ -8,6 +8,7 @@
 use super::formulation::Goals;
 use super::solve::{check_document, solve_goals, PlanError, SolveOptions};
 use crate::model::{Goal, GoalOutcome, NetworkDoc, Objective, ObjectiveStage, Plan, PlanStatus};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Slack added to every limit, relative to the value it bounds (at least
@@ -35,6 +36,15 @@ fn remaining(options: &SolveOptions, started: Instant) -> SolveOptions {
     if let Some(limit) = options.time_limit_seconds {
         next.time_limit_seconds = Some((limit - started.elapsed().as_secs_f64()).max(0.01));
     }
+    next
+}
+
+/// [`remaining`], starting the MILP search from `feasible`: a plan that
+/// already meets every limit of the next solve, so HiGHS has an incumbent
+/// before its first node instead of searching for one.
+fn starting_from(options: &SolveOptions, started: Instant, feasible: Arc<Plan>) -> SolveOptions {
+    let mut next = remaining(options, started);
+    next.warm_start = Some(feasible);
     next
 }
 
@@ -68,9 +78,12 @@ fn solve_stages(
     let Some((last, first)) = stages.split_last() else {
         return solve_goals(doc, options, &goals);
     };
+    // Each stage starts from the stage before it: that plan meets every
+    // limit held so far, the one it set included.
+    let mut stage_options = remaining(options, started);
     for stage in first {
         goals.minimise = stage.goal;
-        let plan = solve_goals(doc, &remaining(options, started), &goals)?;
+        let plan = solve_goals(doc, &stage_options, &goals)?;
         if !plan.status.has_solution() {
             return Ok(plan);
         }
@@ -80,10 +93,11 @@ fn solve_stages(
         let held = limit(value, stage.tolerance);
         goals.limits.push((stage.goal, held));
         outcomes.push((stage.goal, Some(held)));
+        stage_options = starting_from(options, started, Arc::new(plan));
     }
     goals.minimise = last.goal;
     outcomes.push((last.goal, None));
-    let mut plan = solve_goals(doc, &remaining(options, started), &goals)?;
+    let mut plan = solve_goals(doc, &stage_options, &goals)?;
     if plan.status.has_solution() {
         if !proven && plan.status == PlanStatus::Optimal {
             plan.status = PlanStatus::Feasible;
@@ -171,13 +185,19 @@ pub fn tradeoff_curve(
         },
     ];
     curve.push(first);
-    for k in 1..points - 1 {
+    // The points in between are solved from the cleanest end up: a plan
+    // within a lower emissions limit is within every higher one too, so
+    // each point starts from the one solved before it.
+    let mut between = Vec::with_capacity(points - 2);
+    let mut feasible = Arc::new(cleanest.clone());
+    for k in (1..points - 1).rev() {
         let epsilon = high - (high - low) * k as f64 / (points - 1) as f64;
         let goals = Goals {
             minimise: Goal::Cost,
             limits: vec![service, (Goal::Co2, epsilon)],
         };
-        let mut plan = solve_goals(&doc, &remaining(options, started), &goals)?;
+        let next = starting_from(options, started, feasible.clone());
+        let mut plan = solve_goals(&doc, &next, &goals)?;
         if plan.status.has_solution() {
             plan.goals = vec![
                 GoalOutcome {
@@ -192,8 +212,12 @@ pub fn tradeoff_curve(
                 },
             ];
         }
-        curve.push(plan);
+        if plan.status.has_solution() {
+            feasible = Arc::new(plan.clone());
+        }
+        between.push(plan);
     }
+    curve.extend(between.into_iter().rev());
     curve.push(cleanest);
     for plan in curve.iter_mut().filter(|p| p.status.has_solution()) {
         plan.goals.insert(
@@ -246,4 +270,26 @@ pub fn curve_summary(curve: &[Plan]) -> String {
     let mut out = String::from("Cost-CO2 trade-off (cheapest first, cleanest last)\n");
     table.write(&mut out, "  ");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_later_stage_starts_from_the_plan_given_within_the_time_left() {
+        let options = SolveOptions {
+            time_limit_seconds: Some(60.0),
+            ..SolveOptions::default()
+        };
+        let mut earlier = Plan::without_solution(PlanStatus::Feasible);
+        earlier.objective = Some(42.0);
+        let earlier = Arc::new(earlier);
+        let started = Instant::now() - std::time::Duration::from_secs(20);
+        let next = starting_from(&options, started, earlier.clone());
+        let start = next.warm_start.expect("a start");
+        assert!(Arc::ptr_eq(&start, &earlier));
+        let left = next.time_limit_seconds.expect("a limit");
+        assert!(left <= 40.0 && left > 0.0, "{left}");
+    }
 }
