@@ -98,26 +98,30 @@ fn cost_then_co2_spends_the_cost_tolerance_on_emissions() {
         .is_some_and(|l| close(l, 15.0) || l > 15.0));
 }
 
-#[test]
-fn the_tradeoff_curve_runs_from_the_cheapest_to_the_cleanest_plan() {
-    let curve = tradeoff_curve(
-        &doc(dirty_or_dear(json!("cost"))),
-        3,
-        &SolveOptions::default(),
-    )
-    .expect("curve");
+/// The trade-off curve of `v` with as many points as `expected`, checked
+/// against `expected` as (emissions, cost) in order.
+fn curve_with_points(v: Value, expected: &[(f64, f64)]) -> Vec<Plan> {
+    let curve = tradeoff_curve(&doc(v), expected.len(), &SolveOptions::default()).expect("curve");
     let points: Vec<(f64, f64)> = curve
         .iter()
         .map(|p| (p.emissions, p.objective.unwrap()))
         .collect();
-    let expected = [(20.0, 10.0), (15.0, 15.0), (10.0, 20.0)];
-    assert_eq!(points.len(), 3);
+    assert_eq!(points.len(), expected.len());
     for ((co2, cost), (want_co2, want_cost)) in points.iter().zip(expected) {
         assert!(
-            close(*co2, want_co2) && close(*cost, want_cost),
+            close(*co2, *want_co2) && close(*cost, *want_cost),
             "{points:?}"
         );
     }
+    curve
+}
+
+#[test]
+fn the_tradeoff_curve_runs_from_the_cheapest_to_the_cleanest_plan() {
+    let curve = curve_with_points(
+        dirty_or_dear(json!("cost")),
+        &[(20.0, 10.0), (15.0, 15.0), (10.0, 20.0)],
+    );
     // Each point says what produced it: service held to the cheapest plan's,
     // emissions held to the point's limit, cost minimised.
     let goals: Vec<Goal> = curve[1].goals.iter().map(|g| g.goal).collect();
@@ -160,30 +164,16 @@ fn a_curve_with_setups_keeps_its_points_in_order() {
     // Cheapest: l1 alone, (CO2 20, cost 15); cleanest: l2 alone, (10, 25).
     // In between, CO2 limits 16.67 and 13.33: both lines cost 40 - limit
     // (23.33 and 26.67), l2 alone 25, so the second point is l2 alone.
-    let curve = tradeoff_curve(
-        &doc(dirty_or_dear_with_setups(json!("cost"))),
-        4,
-        &SolveOptions::default(),
-    )
-    .expect("curve");
-    let points: Vec<(f64, f64)> = curve
-        .iter()
-        .map(|p| (p.emissions, p.objective.unwrap()))
-        .collect();
     let (high, low) = (20.0 - 10.0 / 3.0, 20.0 - 20.0 / 3.0);
-    let expected = [
-        (20.0, 15.0),
-        (high, 40.0 - high),
-        (10.0, 25.0),
-        (10.0, 25.0),
-    ];
-    assert_eq!(points.len(), 4);
-    for ((co2, cost), (want_co2, want_cost)) in points.iter().zip(expected) {
-        assert!(
-            close(*co2, want_co2) && close(*cost, want_cost),
-            "{points:?}"
-        );
-    }
+    let curve = curve_with_points(
+        dirty_or_dear_with_setups(json!("cost")),
+        &[
+            (20.0, 15.0),
+            (high, 40.0 - high),
+            (10.0, 25.0),
+            (10.0, 25.0),
+        ],
+    );
     let limits: Vec<Option<f64>> = curve
         .iter()
         .map(|p| p.goals.iter().find(|g| g.goal == Goal::Co2).unwrap().limit)
