@@ -148,10 +148,10 @@ fn dirty_or_dear_with_setups(objective: Value) -> Value {
 #[test]
 fn stages_with_setups_start_from_the_stage_before_and_still_reach_the_optimum() {
     // Service first: all 10 delivered. Then CO2: 10 at best (all on l2,
-    // cost 25). With 65 % tolerance, CO2
-    // up to 16.5: both lines with x1 = 6.5 cost 6.5 + 7 + 10 = 23.5, below
-    // l2 alone (25); l1 alone emits 20. The cost stage starts from the CO2
-    // stage's plan (l2 alone) and must still leave it.
+    // cost 25). With 65 % tolerance, CO2 up to 16.5: both lines with
+    // x1 = 6.5 cost 6.5 + 7 + 10 = 23.5, below l2 alone (25); l1 alone emits
+    // 20. The cost stage starts from the CO2 stage's plan (l2 alone) and
+    // must still leave it.
     let plan = solved(dirty_or_dear_with_setups(json!({"lexicographic": [
         {"goal": "service"}, {"goal": "co2", "tolerance": 0.65}, {"goal": "cost"}]})));
     assert_eq!(plan.status, PlanStatus::Optimal);

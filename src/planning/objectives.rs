@@ -211,8 +211,6 @@ pub fn tradeoff_curve(
                     limit: None,
                 },
             ];
-        }
-        if plan.status.has_solution() {
             feasible = Arc::new(plan.clone());
         }
         between.push(plan);
@@ -282,9 +280,7 @@ mod tests {
             time_limit_seconds: Some(60.0),
             ..SolveOptions::default()
         };
-        let mut earlier = Plan::without_solution(PlanStatus::Feasible);
-        earlier.objective = Some(42.0);
-        let earlier = Arc::new(earlier);
+        let earlier = Arc::new(Plan::without_solution(PlanStatus::Feasible));
         let started = Instant::now() - std::time::Duration::from_secs(20);
         let next = starting_from(&options, started, earlier.clone());
         let start = next.warm_start.expect("a start");
