@@ -21,6 +21,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     unsafe { std::env::set_var("PROTOC", protoc) };
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     tonic_prost_build::configure()
+        // Requests that do not decode are INVALID_ARGUMENT, not INTERNAL.
+        .codec_path("crate::server::codec::RequestCodec")
         .file_descriptor_set_path(out.join("chainplan_v1_descriptor.bin"))
         .compile_protos(&PROTOS, &["proto"])?;
     for proto in PROTOS {

@@ -354,7 +354,7 @@ impl From<PlanError> for Exit {
     fn from(e: PlanError) -> Exit {
         match e {
             PlanError::Document(doc) => doc.into(),
-            PlanError::Option { .. } => Exit::Invalid(vec![e.to_string()]),
+            PlanError::Option { .. } | PlanError::TooLarge(_) => Exit::Invalid(vec![e.to_string()]),
             // The CLI sets no cancel flag, so `Cancelled` cannot happen here.
             PlanError::Solver(_) | PlanError::Cancelled => Exit::Internal(e.into()),
         }

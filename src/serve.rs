@@ -7,9 +7,9 @@ use anyhow::{bail, Context};
 use chainplan::model::parse_network;
 use chainplan::server::auth::Tokens;
 use chainplan::server::jobs::RedisQueue;
-use chainplan::server::state::SolveLimits;
+use chainplan::server::state::{SolveLimits, DEFAULT_MAX_MODEL_MB};
 use chainplan::server::{run, ServerConfig};
-use chainplan::store::{MemoryStore, NetworkChange, RedisStore, Store};
+use chainplan::store::{MemoryStore, NetworkChange, RedisStore, Retention, Store};
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,6 +33,24 @@ pub struct StoreArgs {
         default_value = "chainplan"
     )]
     redis_prefix: String,
+    /// Network versions kept per network; older ones are dropped, except
+    /// those a committed plan or a scenario still uses.
+    #[arg(
+        long,
+        env = "CHAINPLAN_KEEP_VERSIONS",
+        value_name = "N",
+        default_value_t = Retention::default().versions
+    )]
+    keep_versions: usize,
+    /// Plans kept per network, newest first; older ones are dropped, except
+    /// the committed plan and those a scenario still uses.
+    #[arg(
+        long,
+        env = "CHAINPLAN_KEEP_PLANS",
+        value_name = "N",
+        default_value_t = Retention::default().plans
+    )]
+    keep_plans: usize,
 }
 
 /// An opened store, and the shared solve queue when it is Redis.
@@ -48,9 +66,16 @@ impl StoreArgs {
     /// # Errors
     /// An unknown store or a Redis that does not answer.
     pub async fn open(&self, queue_capacity: usize) -> anyhow::Result<OpenedStore> {
+        if self.keep_versions == 0 || self.keep_plans == 0 {
+            bail!("--keep-versions and --keep-plans: must be at least 1");
+        }
+        let retention = Retention {
+            versions: self.keep_versions,
+            plans: self.keep_plans,
+        };
         if self.store == "memory" {
             return Ok(OpenedStore {
-                store: Arc::new(MemoryStore::new()),
+                store: Arc::new(MemoryStore::with_retention(retention)),
                 queue: None,
             });
         }
@@ -63,7 +88,7 @@ impl StoreArgs {
         if self.redis_prefix.is_empty() || self.redis_prefix.contains(['{', '}']) {
             bail!("--redis-prefix: must be non-empty and without braces");
         }
-        let store = RedisStore::connect(&self.store, &self.redis_prefix)
+        let store = RedisStore::connect_with(&self.store, &self.redis_prefix, retention)
             .await
             .with_context(|| format!("--store {}", self.store))?;
         let queue = RedisQueue::open(&self.store, &self.redis_prefix, queue_capacity)
@@ -135,6 +160,16 @@ pub struct ServeArgs {
         default_value_t = 3600.0
     )]
     max_time_limit: f64,
+    /// The memory one solve's model may take, in MiB, estimated from its
+    /// document before anything is built; larger documents are refused
+    /// when stored and when solved.
+    #[arg(
+        long,
+        env = "CHAINPLAN_MAX_MODEL_MB",
+        value_name = "MB",
+        default_value_t = DEFAULT_MAX_MODEL_MB
+    )]
+    max_model_mb: u64,
     /// A network document to store at start-up (as version 1 of --network-id).
     #[arg(long, value_name = "DOC")]
     load: Option<PathBuf>,
@@ -174,7 +209,11 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let limits = SolveLimits {
         default_time_limit: seconds("--default-time-limit", args.default_time_limit)?,
         max_time_limit: seconds("--max-time-limit", args.max_time_limit)?,
+        max_model_mb: args.max_model_mb,
     };
+    if args.max_model_mb == 0 {
+        bail!("--max-model-mb: must be at least 1");
+    }
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     runtime.block_on(async {
         let defaults = ServerConfig::new(Arc::new(MemoryStore::new()));

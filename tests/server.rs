@@ -113,7 +113,13 @@ async fn networks_are_versioned_listed_and_checked() {
         })
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Code::InvalidArgument);
+    // An unknown demand is NOT_FOUND, as the proto documents, and names the change.
+    assert_eq!(err.code(), Code::NotFound);
+    assert!(
+        err.message().starts_with("changes[0].cancel_demand: "),
+        "{}",
+        err.message()
+    );
     let cap = net
         .update_capacity(pb::UpdateCapacityRequest {
             network_id: NET.into(),
@@ -288,7 +294,7 @@ async fn solve_publish_and_explain() {
     let err = planning
         .publish_plan(pb::PublishPlanRequest {
             plan_id: info.plan_id.clone(),
-            request_id: String::new(),
+            request_id: "publish-1".into(),
         })
         .await
         .unwrap_err();
@@ -341,7 +347,12 @@ async fn a_reconnecting_supplier_gets_every_version_once_in_order() {
         // Demand for the compact gearbox swings, so the supplier's work changes.
         bump_demand(&mut net, &mut doc, 60.0 + f64::from(round % 7) * 15.0).await;
         let solved = solve(&mut planning).await;
-        let receipt = publish(&mut planning, &solved.info.unwrap().plan_id, "").await;
+        let receipt = publish(
+            &mut planning,
+            &solved.info.unwrap().plan_id,
+            &format!("round-{round}"),
+        )
+        .await;
         let Some(mine) = receipt
             .updated_suppliers
             .iter()
@@ -374,7 +385,10 @@ async fn a_reconnecting_supplier_gets_every_version_once_in_order() {
 fn tokens() -> Tokens {
     Tokens::from_pairs([
         ("erp-token".to_string(), Role::Erp),
-        ("planner-token".to_string(), Role::Planner),
+        (
+            "planner-token".to_string(),
+            Role::Planner { promote: false },
+        ),
         (
             "gearworks-token".to_string(),
             Role::Supplier {
@@ -525,7 +539,7 @@ async fn a_capacity_report_replans_and_only_changed_suppliers_hear() {
     let solved = solve(&mut planning).await;
     let base = solved.plan.unwrap();
     let base_id = solved.info.unwrap().plan_id;
-    let first = publish(&mut planning, &base_id, "").await;
+    let first = publish(&mut planning, &base_id, "first").await;
     let freeze_until = 3;
     planning
         .set_replan_policy(pb::SetReplanPolicyRequest {

@@ -230,7 +230,12 @@ async fn a_supplier_on_one_replica_hears_every_publish_made_through_another() {
             .await
             .unwrap();
         let solved = solve(&mut erp).await;
-        let receipt = publish(&mut erp, &solved.info.unwrap().plan_id, "").await;
+        let receipt = publish(
+            &mut erp,
+            &solved.info.unwrap().plan_id,
+            &format!("round-{round}"),
+        )
+        .await;
         let Some(mine) = receipt
             .updated_suppliers
             .iter()

@@ -168,7 +168,7 @@ async fn scenarios_branch_solve_compare_and_promote() {
     let err = planning
         .publish_plan(pb::PublishPlanRequest {
             plan_id: results[0].plan_id.clone(),
-            request_id: String::new(),
+            request_id: "publish-1".into(),
         })
         .await
         .unwrap_err();
@@ -268,7 +268,7 @@ async fn scenarios_branch_solve_compare_and_promote() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_criticality_sweep_ranks_suppliers_and_suppliers_may_not_call() {
     let tokens = Tokens::from_pairs([
-        ("planner".to_string(), Role::Planner),
+        ("planner".to_string(), Role::Planner { promote: false }),
         ("erp".to_string(), Role::Erp),
         (
             "gw".to_string(),

@@ -8,6 +8,7 @@ pub mod parse;
 pub mod plan;
 pub mod problem;
 pub mod scenario;
+pub mod text;
 pub mod validate;
 
 pub use doc::*;

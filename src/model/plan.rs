@@ -243,6 +243,10 @@ pub struct SolveStats {
     pub build_seconds: f64,
     pub solve_seconds: f64,
     pub extract_seconds: f64,
+    /// Solver threads the solve ran with: the count asked for, at most the
+    /// cores the process may use.
+    #[serde(default)]
+    pub threads: u32,
 }
 
 /// The answer to a network document.

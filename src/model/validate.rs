@@ -118,7 +118,7 @@ fn num(v: f64) -> String {
 
 /// Why `v` is not a finite amount in `[min, MAX_MAGNITUDE]`, if it is not.
 /// `strict` makes the lower bound exclusive (`load > 0`).
-fn amount_problem(v: f64, min: f64, strict: bool) -> Option<String> {
+pub fn amount_problem(v: f64, min: f64, strict: bool) -> Option<String> {
     if !v.is_finite() {
         Some(format!("{} is not a finite number", num(v)))
     } else if strict && v <= min {
@@ -822,13 +822,7 @@ impl<'a> Check<'a> {
     /// A model too large to build in memory is refused before the planner tries.
     fn model_size(&mut self) {
         let Some(t) = self.periods else { return };
-        let doc = self.doc;
-        let operations: usize = doc.lines.iter().map(|l| l.operations.len()).sum();
-        let lane_items: usize = doc.lanes.iter().map(|l| l.items.len()).sum();
-        let elements = operations as u64
-            + lane_items as u64
-            + doc.stocks.len() as u64
-            + doc.demands.len() as u64;
+        let elements = period_indexed_elements(self.doc);
         let size = (t as u64).saturating_mul(elements);
         if size > MAX_MODEL_SIZE {
             self.error(
@@ -840,6 +834,15 @@ impl<'a> Check<'a> {
             );
         }
     }
+}
+
+/// The records of a document that each get a decision per period:
+/// operations, lane items, stocks and demands. Times the periods, this is
+/// the size of the model, which [`validate`] bounds by [`MAX_MODEL_SIZE`].
+pub fn period_indexed_elements(doc: &NetworkDoc) -> u64 {
+    let operations: usize = doc.lines.iter().map(|l| l.operations.len()).sum();
+    let lane_items: usize = doc.lanes.iter().map(|l| l.items.len()).sum();
+    operations as u64 + lane_items as u64 + doc.stocks.len() as u64 + doc.demands.len() as u64
 }
 
 /// The kinds that other records refer to by id.

@@ -24,6 +24,7 @@ use highs_sys::{
     kHighsCallbackMipLogging, kHighsCallbackSimplexInterrupt, HighsCallbackDataIn,
     HighsCallbackDataOut, HighsInt, Highs_setCallback, Highs_startCallback, STATUS_OK,
 };
+use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -148,16 +149,45 @@ unsafe extern "C" fn on_callback(
     }));
 }
 
-/// Runs HiGHS on `model`, letting `cancel` stop it and copying MIP progress
+thread_local! {
+    /// The thread count this thread's HiGHS scheduler was started with,
+    /// once a run here has started it.
+    static SCHEDULER_THREADS: Cell<Option<i32>> = const { Cell::new(None) };
+}
+
+/// Readies this thread's HiGHS scheduler for a run with `threads` (the
+/// model's `threads` option). HiGHS keeps one task scheduler per calling
+/// thread, started by the first run there with that run's count; a later
+/// run on the thread asking for another count fails outright. A solve runs
+/// on one thread at a time, so between runs the scheduler can be stopped,
+/// and the run then starts one with its own count.
+fn use_scheduler(threads: i32) {
+    SCHEDULER_THREADS.with(|started| {
+        if started.get() != Some(threads) {
+            // SAFETY: called between runs, from the thread that owns the
+            // scheduler (a solve thread, never one of HiGHS' workers), as
+            // Highs_resetThreadScheduler requires; with no scheduler yet
+            // it does nothing. Not blocking: the old workers wind down by
+            // themselves.
+            unsafe { highs_sys::Highs_resetThreadScheduler(0) };
+            started.set(Some(threads));
+        }
+    });
+}
+
+/// Runs HiGHS on `model` with `threads` (which must be the model's
+/// `threads` option), letting `cancel` stop it and copying MIP progress
 /// into `progress`. With neither it is a plain `try_solve`.
 ///
 /// # Errors
 /// `Solver` when HiGHS refuses the callback or fails to run.
 pub(crate) fn run_watched(
     mut model: Model,
+    threads: i32,
     cancel: Option<&Arc<AtomicBool>>,
     progress: Option<&Arc<MipProgress>>,
 ) -> Result<SolvedModel, PlanError> {
+    use_scheduler(threads);
     if cancel.is_none() && progress.is_none() {
         return model
             .try_solve()

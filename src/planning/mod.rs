@@ -20,6 +20,7 @@ mod programme;
 pub mod renovation;
 pub mod replan;
 mod scope;
+pub mod size;
 mod solve;
 
 pub use batch::{solve_batch, BatchError, ScenarioProgress, ScenarioResult};
@@ -28,5 +29,6 @@ pub use criticality::{criticality, Criticality, SupplierImpact};
 pub use objectives::{curve_summary, goal_value, tradeoff_curve};
 pub use replan::{affected_demands, diff_allocations, validate_baseline, Baseline};
 pub use solve::{
-    solve, LpAlgorithm, PlanError, Progress, ProgressFn, SolveOptions, DEFAULT_RELATIVE_GAP,
+    solve, solver_threads, LpAlgorithm, PlanError, Progress, ProgressFn, SolveOptions,
+    DEFAULT_RELATIVE_GAP, MAX_THREADS,
 };

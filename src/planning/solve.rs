@@ -87,6 +87,18 @@ pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 /// of MODEL.md agree on the optimum to about six digits.
 pub const DEFAULT_RELATIVE_GAP: f64 = 1e-6;
 
+/// The most threads a caller may ask for: more is a mistake, not a wish.
+pub const MAX_THREADS: u32 = 1024;
+
+/// The threads a solve runs HiGHS with: `asked`, at most the cores this
+/// process may use (HiGHS would start that many threads whatever the
+/// machine), and every core when not asked.
+pub fn solver_threads(asked: Option<u32>) -> u32 {
+    let cores = std::thread::available_parallelism()
+        .map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX));
+    asked.unwrap_or(cores).clamp(1, cores)
+}
+
 /// Limits and choices for one solve.
 #[derive(Clone, Default)]
 pub struct SolveOptions {
@@ -95,7 +107,9 @@ pub struct SolveOptions {
     /// Relative MIP gap at which the solve stops; [`DEFAULT_RELATIVE_GAP`]
     /// when absent.
     pub relative_gap: Option<f64>,
-    /// Solver threads (HiGHS decides when absent).
+    /// Solver threads, at most [`MAX_THREADS`]; the solve runs with at most
+    /// as many as the process has cores (see [`solver_threads`]), every
+    /// core when absent.
     pub threads: Option<u32>,
     pub lp_algorithm: LpAlgorithm,
     /// Let HiGHS write its own log to standard output.
@@ -124,6 +138,9 @@ pub struct SolveOptions {
     /// base plan of a what-if scenario (see [`solve`]). A linear program
     /// ignores it: its interior point method cannot use a starting point.
     pub warm_start: Option<Arc<Plan>>,
+    /// Refuse, before building, a document whose model is estimated to need
+    /// more memory than this many MiB (see [`super::size`]).
+    pub max_model_mb: Option<u64>,
 }
 
 impl std::fmt::Debug for SolveOptions {
@@ -140,6 +157,7 @@ impl std::fmt::Debug for SolveOptions {
                 &self.cancel.as_ref().map(|c| c.load(Ordering::Relaxed)),
             )
             .field("baseline", &self.baseline)
+            .field("max_model_mb", &self.max_model_mb)
             .field(
                 "warm_start",
                 &self.warm_start.as_ref().map(|p| (p.status, p.objective)),
@@ -157,6 +175,9 @@ pub enum PlanError {
     /// An option is out of range.
     #[error("{field}: {reason}")]
     Option { field: &'static str, reason: String },
+    /// The model would need more memory than [`SolveOptions::max_model_mb`].
+    #[error("{0}")]
+    TooLarge(String),
     /// HiGHS failed for a reason other than the model's status.
     #[error("solver failed: {0}")]
     Solver(String),
@@ -199,6 +220,12 @@ pub(crate) fn check_document(doc: &NetworkDoc, options: &SolveOptions) -> Result
     let report = validate(doc);
     if !report.is_valid() {
         return Err(DocError::Invalid(report.errors).into());
+    }
+    if let Some(reason) = options
+        .max_model_mb
+        .and_then(|budget| super::size::over_budget(doc, budget))
+    {
+        return Err(PlanError::TooLarge(reason));
     }
     check_baseline(doc, options.baseline.as_ref())
 }
@@ -301,6 +328,7 @@ pub(crate) fn solve_goals(
     plan.stats.integer_variables = run.model_map.integer_columns;
     plan.stats.constraints = run.model_map.rows;
     plan.stats.build_seconds = build_seconds;
+    plan.stats.threads = solver_threads(options.threads);
     Ok(plan)
 }
 
@@ -472,11 +500,13 @@ fn check_options(options: &SolveOptions) -> Result<(), PlanError> {
             });
         }
     }
-    if options.threads == Some(0) {
-        return Err(PlanError::Option {
-            field: "threads",
-            reason: "must be at least 1".into(),
-        });
+    if let Some(n) = options.threads {
+        if !(1..=MAX_THREADS).contains(&n) {
+            return Err(PlanError::Option {
+                field: "threads",
+                reason: format!("must be between 1 and {MAX_THREADS}, got {n}"),
+            });
+        }
     }
     Ok(())
 }
@@ -539,9 +569,11 @@ fn run_highs_reporting(
         "mip_rel_gap",
         options.relative_gap.unwrap_or(DEFAULT_RELATIVE_GAP),
     );
-    if let Some(n) = options.threads {
-        highs_model.set_option("threads", n as i32);
-    }
+    // Always set, so that every run on a thread asks its scheduler for the
+    // same count unless the caller asks otherwise (see `run_watched`).
+    let threads = solver_threads(options.threads);
+    let threads = i32::try_from(threads).unwrap_or(1);
+    highs_model.set_option("threads", threads);
     if !is_mip {
         highs_model.set_option("solver", options.lp_algorithm.as_str());
     } else if map.echelon_lots {
@@ -557,7 +589,12 @@ fn run_highs_reporting(
     if is_mip && !start.is_empty() {
         set_mip_start(&mut highs_model, start);
     }
-    let solved = run_watched(highs_model, options.cancel.as_ref(), mip.filter(|_| is_mip))?;
+    let solved = run_watched(
+        highs_model,
+        threads,
+        options.cancel.as_ref(),
+        mip.filter(|_| is_mip),
+    )?;
     // Read as a number: the binding's typed accessor panics on a status
     // outside its enum, which HiGHS reports when it returns before solving.
     let has_solution = solved

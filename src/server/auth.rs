@@ -6,6 +6,7 @@
 //! Without a token file the server is open (every caller may do everything)
 //! and [`crate::server::run`] refuses any address but loopback.
 
+use crate::server::status::{check_id, ServiceError};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,8 +20,14 @@ use tonic::{Request, Status};
 pub enum Role {
     /// The chain leader's ERP: networks, plans, publishing.
     Erp,
-    /// Planners: read networks, change capacity, solve and re-plan.
-    Planner,
+    /// Planners: read networks, change capacity, solve, re-plan and run
+    /// what-if scenarios. Promoting a scenario to the live network changes
+    /// orders and the chain's policy, which is the ERP's to do: a planner
+    /// token may do it only when granted (`"promote": true`).
+    Planner {
+        #[serde(default)]
+        promote: bool,
+    },
     /// One supplier enterprise: its own allocations, acknowledgements and
     /// capacity reports only.
     Supplier { enterprise: String },
@@ -143,17 +150,18 @@ impl Authenticator {
         let caller = match &self.tokens {
             None => Caller::Open,
             Some(tokens) => {
+                let refused = |why: &str| Status::from(ServiceError::Unauthenticated(why.into()));
                 let header = request
                     .metadata()
                     .get("authorization")
                     .and_then(|v| v.to_str().ok())
-                    .ok_or_else(|| Status::unauthenticated("missing bearer token"))?;
+                    .ok_or_else(|| refused("missing bearer token"))?;
                 let token = header
                     .strip_prefix("Bearer ")
-                    .ok_or_else(|| Status::unauthenticated("expected \"Bearer <token>\""))?;
+                    .ok_or_else(|| refused("expected \"Bearer <token>\""))?;
                 let role = tokens
                     .role(token.trim())
-                    .ok_or_else(|| Status::unauthenticated("unknown token"))?;
+                    .ok_or_else(|| refused("unknown token"))?;
                 Caller::Token(role.clone())
             }
         };
@@ -169,6 +177,9 @@ pub enum Need {
     Erp,
     /// Reading networks, capacity changes, solving: the ERP or a planner.
     ErpOrPlanner,
+    /// Promoting a scenario to the live network: the ERP, or a planner
+    /// granted it.
+    Promote,
 }
 
 impl Caller {
@@ -188,22 +199,28 @@ impl Caller {
     ///
     /// # Errors
     /// PERMISSION_DENIED for suppliers, and for planners on ERP-only calls.
-    #[allow(clippy::result_large_err)]
-    pub fn require(&self, need: Need) -> Result<(), Status> {
+    pub fn require(&self, need: Need) -> Result<(), ServiceError> {
         let allowed = match (self, need) {
             (Caller::Open, _) => true,
             (Caller::Token(Role::Erp), _) => true,
-            (Caller::Token(Role::Planner), Need::ErpOrPlanner) => true,
-            (Caller::Token(Role::Planner), Need::Erp) => false,
+            (Caller::Token(Role::Planner { .. }), Need::ErpOrPlanner) => true,
+            (Caller::Token(Role::Planner { promote }), Need::Promote) => *promote,
+            (Caller::Token(Role::Planner { .. }), Need::Erp) => false,
             (Caller::Token(Role::Supplier { .. }), _) => false,
         };
         if allowed {
             Ok(())
         } else {
-            Err(Status::permission_denied(
-                "this call is not open to your role",
+            Err(ServiceError::PermissionDenied(
+                "this call is not open to your role".into(),
             ))
         }
+    }
+
+    /// Whether the caller is a supplier, which may learn nothing beyond its
+    /// own enterprise.
+    pub fn is_supplier(&self) -> bool {
+        matches!(self, Caller::Token(Role::Supplier { .. }))
     }
 
     /// The supplier enterprise a supplier call acts for: the token's own,
@@ -215,22 +232,25 @@ impl Caller {
     /// PERMISSION_DENIED when a supplier names another enterprise, without
     /// saying whether it exists; INVALID_ARGUMENT when no enterprise can be
     /// told.
-    #[allow(clippy::result_large_err)]
-    pub fn supplier_watch(&self, requested: &str) -> Result<String, Status> {
+    pub fn supplier_watch(&self, requested: &str) -> Result<String, ServiceError> {
         match self {
             Caller::Token(Role::Supplier { enterprise }) => {
                 if requested.is_empty() || requested == enterprise {
                     Ok(enterprise.clone())
                 } else {
-                    Err(Status::permission_denied(
-                        "a supplier may act for its own enterprise only",
+                    Err(ServiceError::PermissionDenied(
+                        "a supplier may act for its own enterprise only".into(),
                     ))
                 }
             }
-            _ if requested.is_empty() => Err(Status::invalid_argument(
-                "enterprise: required when the caller is not a supplier",
+            _ if requested.is_empty() => Err(ServiceError::invalid(
+                "enterprise",
+                "required when the caller is not a supplier",
             )),
-            _ => Ok(requested.to_string()),
+            _ => {
+                check_id("enterprise", requested)?;
+                Ok(requested.to_string())
+            }
         }
     }
 
@@ -240,11 +260,10 @@ impl Caller {
     /// # Errors
     /// PERMISSION_DENIED for the ERP and planners, and for a supplier naming
     /// another enterprise.
-    #[allow(clippy::result_large_err)]
-    pub fn supplier_write(&self, requested: &str) -> Result<String, Status> {
+    pub fn supplier_write(&self, requested: &str) -> Result<String, ServiceError> {
         match self {
-            Caller::Token(Role::Erp | Role::Planner) => Err(Status::permission_denied(
-                "only the supplier itself may acknowledge or report",
+            Caller::Token(Role::Erp | Role::Planner { .. }) => Err(ServiceError::PermissionDenied(
+                "only the supplier itself may acknowledge or report".into(),
             )),
             _ => self.supplier_watch(requested),
         }
@@ -280,6 +299,12 @@ mod tests {
         .unwrap_err();
         assert_eq!(err, "tokens[1].token: repeated");
         assert!(Tokens::parse(r#"{"tokens":[{"token":"a","role":"supplier"}]}"#).is_err());
+        let t = Tokens::parse(
+            r#"{"tokens":[{"token":"p","role":"planner"},{"token":"q","role":"planner","promote":true}]}"#,
+        )
+        .unwrap();
+        assert_eq!(t.role("p"), Some(&Role::Planner { promote: false }));
+        assert_eq!(t.role("q"), Some(&Role::Planner { promote: true }));
         assert!(Tokens::parse(r#"{"tokens":[{"token":"a","role":"root"}]}"#).is_err());
     }
 
@@ -288,11 +313,11 @@ mod tests {
         let a = supplier("a");
         assert_eq!(a.supplier_watch("").unwrap(), "a");
         assert_eq!(a.supplier_write("a").unwrap(), "a");
-        let denied = a.supplier_watch("b").unwrap_err();
+        let denied = Status::from(a.supplier_watch("b").unwrap_err());
         assert_eq!(denied.code(), tonic::Code::PermissionDenied);
         assert!(!denied.message().contains('b'));
         assert_eq!(
-            a.require(Need::ErpOrPlanner).unwrap_err().code(),
+            Status::from(a.require(Need::ErpOrPlanner).unwrap_err()).code(),
             tonic::Code::PermissionDenied
         );
     }
@@ -300,10 +325,16 @@ mod tests {
     #[test]
     fn erp_and_planner_rights() {
         let erp = Caller::Token(Role::Erp);
-        let planner = Caller::Token(Role::Planner);
+        let planner = Caller::Token(Role::Planner { promote: false });
+        let promoter = Caller::Token(Role::Planner { promote: true });
         assert!(erp.require(Need::Erp).is_ok());
+        assert!(erp.require(Need::Promote).is_ok());
         assert!(planner.require(Need::ErpOrPlanner).is_ok());
         assert!(planner.require(Need::Erp).is_err());
+        assert!(planner.require(Need::Promote).is_err());
+        assert!(promoter.require(Need::Promote).is_ok());
+        assert!(promoter.require(Need::Erp).is_err());
+        assert!(supplier("a").require(Need::Promote).is_err());
         assert_eq!(planner.supplier_watch("a").unwrap(), "a");
         assert!(planner.supplier_write("a").is_err());
         assert!(Caller::Open.supplier_write("a").is_ok());

@@ -1272,6 +1272,7 @@ impl From<SolveStats> for pb::SolveStats {
             build_seconds,
             solve_seconds,
             extract_seconds,
+            threads,
         } = stats;
         pb::SolveStats {
             variables: variables as u64,
@@ -1280,6 +1281,7 @@ impl From<SolveStats> for pb::SolveStats {
             build_seconds,
             solve_seconds,
             extract_seconds,
+            threads,
         }
     }
 }
@@ -1552,6 +1554,7 @@ impl Decode<pb::SolveStats> for SolveStats {
             build_seconds,
             solve_seconds,
             extract_seconds,
+            threads,
         } = msg;
         SolveStats {
             variables: count(variables, at, "variables", errs),
@@ -1560,6 +1563,7 @@ impl Decode<pb::SolveStats> for SolveStats {
             build_seconds,
             solve_seconds,
             extract_seconds,
+            threads,
         }
     }
 }
@@ -1852,6 +1856,7 @@ mod tests {
             build_seconds: 0.1,
             solve_seconds: 0.2,
             extract_seconds: 0.3,
+            threads: 2,
         };
         plan.objective = Some(0.0);
         for status in [

@@ -5,8 +5,10 @@
 
 pub mod auth;
 pub mod client;
+pub mod codec;
 pub mod convert;
 pub mod jobs;
+pub mod limits;
 pub mod network;
 pub mod pb;
 pub mod planning;
@@ -43,9 +45,10 @@ use tokio_stream::StreamExt;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 
-/// The largest request accepted, in bytes: a network document of the size
-/// the planning core accepts, in protobuf.
-pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
+/// The largest request accepted by any service, in bytes: a network
+/// document of the size the planning core accepts, in protobuf. Each
+/// service's own limit is in [`limits`].
+pub const MAX_REQUEST_BYTES: usize = limits::NETWORK_REQUEST_BYTES;
 
 /// How long shutdown waits for a shared-queue worker to hand its job back.
 const WORKER_STOP: std::time::Duration = std::time::Duration::from_secs(10);
@@ -159,7 +162,7 @@ pub async fn run(
         PlanningServiceServer::new(PlanningApi {
             state: state.clone(),
         })
-        .max_decoding_message_size(MAX_REQUEST_BYTES)
+        .max_decoding_message_size(limits::SMALL_REQUEST_BYTES)
         .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
         intercept(auth.clone()),
     );
@@ -167,17 +170,20 @@ pub async fn run(
         ScenarioServiceServer::new(ScenarioApi {
             state: state.clone(),
         })
-        .max_decoding_message_size(MAX_REQUEST_BYTES),
+        .max_decoding_message_size(limits::SCENARIO_REQUEST_BYTES)
+        .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
         intercept(auth.clone()),
     );
     let supplier = InterceptedService::new(
         SupplierServiceServer::new(SupplierApi {
             state: state.clone(),
-        }),
+        })
+        .max_decoding_message_size(limits::SMALL_REQUEST_BYTES)
+        .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
         intercept(auth),
     );
 
-    let mut builder = Server::builder();
+    let mut builder = Server::builder().layer(tower::layer::layer_fn(limits::StatusRewrite::new));
     if let Some((cert, key)) = &config.tls {
         builder =
             builder.tls_config(ServerTlsConfig::new().identity(Identity::from_pem(cert, key)))?;

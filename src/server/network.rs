@@ -6,8 +6,8 @@ use crate::server::auth::{Caller, Need};
 use crate::server::pb;
 use crate::server::pb::network_service_server::NetworkService;
 use crate::server::records;
-use crate::server::state::{check_document, AppState, ReplanStarted};
-use crate::server::status::ServiceError;
+use crate::server::state::{AppState, ReplanStarted};
+use crate::server::status::{check_id, check_text, ServiceError};
 use crate::store::NetworkChange;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
@@ -32,16 +32,7 @@ fn trigger(r: Option<ReplanStarted>) -> Option<pb::ReplanTrigger> {
 /// # Errors
 /// INVALID_ARGUMENT naming `network_id`.
 pub fn check_network_id(id: &str) -> Result<(), ServiceError> {
-    if id.is_empty() {
-        return Err(ServiceError::invalid("network_id", "required"));
-    }
-    if id.len() > 200 || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(ServiceError::invalid(
-            "network_id",
-            "at most 200 characters, no spaces or control characters",
-        ));
-    }
-    Ok(())
+    check_id("network_id", id)
 }
 
 fn expected(v: u64) -> Option<u64> {
@@ -63,7 +54,7 @@ impl NetworkService for NetworkApi {
         check_network_id(&network_id)?;
         let document = document.ok_or_else(|| ServiceError::invalid("document", "required"))?;
         let doc = records::document_from_pb("document", document)?;
-        check_document("document", &doc)?;
+        self.state.check_document("document", &doc)?;
         let stored = self
             .state
             .store
@@ -116,6 +107,9 @@ impl NetworkService for NetworkApi {
             0 => DEFAULT_PAGE,
             n => n.min(MAX_PAGE),
         };
+        if !page_token.is_empty() {
+            check_id("page_token", &page_token)?;
+        }
         let all = self
             .state
             .store
@@ -141,7 +135,12 @@ impl NetworkService for NetworkApi {
                 .iter()
                 .map(|n| pb::NetworkSummary {
                     network_id: n.latest.network_id.clone(),
-                    latest: Some(records::network_version(&n.latest)),
+                    // A listing stays small: the reason, free text of up to
+                    // 4 KiB per network, is for GetNetwork.
+                    latest: Some(pb::NetworkVersion {
+                        reason: String::new(),
+                        ..records::network_version(&n.latest)
+                    }),
                     published_plan_id: n.published_plan_id.clone().unwrap_or_default(),
                     publish_version: n.publish_version,
                     published_at: n.published_at.map(records::timestamp),
@@ -174,7 +173,7 @@ impl NetworkService for NetworkApi {
                 NetworkChange::UpdateOrders,
                 "UpdateOrders",
                 Vec::new(),
-                |doc| apply_order_changes(doc, &changes),
+                |doc| apply_order_changes(doc, &changes)?.validated(),
             )
             .await?;
         Ok(Response::new(pb::UpdateOrdersResponse {
@@ -198,6 +197,7 @@ impl NetworkService for NetworkApi {
         if changes.is_empty() {
             return Err(ServiceError::invalid("changes", "no changes given").into());
         }
+        check_text("reason", &reason)?;
         let changes = records::capacity_changes(&changes)?;
         let current = self
             .state
@@ -219,7 +219,7 @@ impl NetworkService for NetworkApi {
                 NetworkChange::UpdateCapacity,
                 &reason,
                 causes,
-                |doc| apply_capacity_changes(doc, &changes),
+                |doc| apply_capacity_changes(doc, &changes)?.validated(),
             )
             .await?;
         Ok(Response::new(pb::UpdateCapacityResponse {

@@ -1,18 +1,21 @@
 //! `PlanningService`: solves (waited for, or as jobs to watch), plans,
 //! publishing, explanations, re-plans and the re-plan policy.
 
+use crate::model::text::echo;
 use crate::model::{NetworkDoc, Plan, PlanStatus};
 use crate::planning::renovation;
 use crate::planning::SolveOptions;
 use crate::server::auth::{Caller, Need};
-use crate::server::jobs::{CancelOnDrop, Job, JobKind, JobSpec, JobState};
+use crate::server::jobs::{
+    CancelFlag, CancelOnDrop, Job, JobFailureKind, JobKind, JobSpec, JobState,
+};
 use crate::server::pb;
 use crate::server::pb::planning_service_server::PlanningService;
 use crate::server::publish::publish_plan;
 use crate::server::records;
 use crate::server::replan::{outcome, start_replan, ReplanRequest};
 use crate::server::state::AppState;
-use crate::server::status::ServiceError;
+use crate::server::status::{check_id, ServiceError};
 use crate::store::{NetworkVersion, PlanRecord};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -116,6 +119,42 @@ impl PlanningApi {
         Ok(records::plan_info(record, published))
     }
 
+    /// Why a plan id names no stored plan: its job is still solving, or
+    /// ended without storing one (FAILED_PRECONDITION with the job's
+    /// failure), or there is no such plan (NOT_FOUND).
+    async fn plan_not_stored(&self, plan_id: &str) -> ServiceError {
+        let shown = echo(plan_id);
+        let job_id = format!("job-{}", plan_id.trim_start_matches("plan-"));
+        let job = match self.state.pool.job(&job_id).await {
+            Ok(Some(job)) => job,
+            Ok(None) => return ServiceError::NotFound(format!("plan \"{shown}\" not found")),
+            Err(e) => return e,
+        };
+        let state = job.subscribe().borrow().clone();
+        match state {
+            JobState::Done(Err(failure)) => {
+                // An internal failure's cause is for the log, not the caller.
+                let why = match failure.kind {
+                    JobFailureKind::Internal => "the solver failed".to_string(),
+                    _ => failure.message,
+                };
+                ServiceError::FailedPrecondition(format!(
+                    "plan \"{shown}\" was not made: its solve failed: {why}"
+                ))
+            }
+            // Stored between the read above and now.
+            JobState::Done(Ok(_)) => match self.state.store.get_plan(plan_id).await {
+                Ok(_) => ServiceError::Aborted(format!(
+                    "plan \"{shown}\" was stored just now; read it again"
+                )),
+                Err(e) => e.into(),
+            },
+            JobState::Queued | JobState::Running(_) => {
+                ServiceError::FailedPrecondition(format!("plan \"{shown}\" is still being solved"))
+            }
+        }
+    }
+
     /// Waits for a job the caller is waiting on; the caller going away
     /// drops this future, and with it the guard that cancels the job.
     async fn wait(&self, job: Arc<Job>) -> Result<(PlanRecord, pb::PlanInfo), ServiceError> {
@@ -181,7 +220,9 @@ impl PlanningService for PlanningApi {
         let mut options = records::solve_options("options", options.as_ref())?;
         options.time_limit_seconds = Some(self.time_limit(options.time_limit_seconds, deadline));
         let network = self.network(&network_id, network_version).await?;
-        let job = self.submit_solve(network, options).await?;
+        let job = self
+            .submit_solve(network, self.state.bounded(options))
+            .await?;
         let (record, info) = self.wait(job).await?;
         Ok(Response::new(pb::SolveResponse {
             info: Some(info),
@@ -203,7 +244,9 @@ impl PlanningService for PlanningApi {
         options.time_limit_seconds = Some(self.time_limit(options.time_limit_seconds, None));
         let network = self.network(&network_id, network_version).await?;
         let version = network.version;
-        let job = self.submit_solve(network, options).await?;
+        let job = self
+            .submit_solve(network, self.state.bounded(options))
+            .await?;
         Ok(Response::new(pb::SubmitSolveResponse {
             job_id: job.id.clone(),
             plan_id: job.plan_id.clone(),
@@ -219,12 +262,10 @@ impl PlanningService for PlanningApi {
     ) -> Result<Response<Self::WatchSolveStream>, Status> {
         Caller::of(&request).require(Need::ErpOrPlanner)?;
         let pb::WatchSolveRequest { job_id } = request.into_inner();
-        let job = self
-            .state
-            .pool
-            .job(&job_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("job \"{job_id}\" not found")))?;
+        check_id("job_id", &job_id)?;
+        let job = self.state.pool.job(&job_id).await?.ok_or_else(|| {
+            ServiceError::NotFound(format!("job \"{}\" not found", echo(&job_id)))
+        })?;
         let (tx, rx) = tokio::sync::mpsc::channel(16);
         let mut states = job.subscribe();
         let mut shutdown = self.state.shutdown.clone();
@@ -266,20 +307,11 @@ impl PlanningService for PlanningApi {
     ) -> Result<Response<pb::GetPlanResponse>, Status> {
         Caller::of(&request).require(Need::ErpOrPlanner)?;
         let pb::GetPlanRequest { plan_id } = request.into_inner();
+        check_id("plan_id", &plan_id)?;
         let record = match self.state.store.get_plan(&plan_id).await {
             Ok(r) => r,
-            Err(crate::store::StoreError::NotFound { .. })
-                if self
-                    .state
-                    .pool
-                    .job(&format!("job-{}", plan_id.trim_start_matches("plan-")))
-                    .await?
-                    .is_some() =>
-            {
-                return Err(ServiceError::FailedPrecondition(format!(
-                    "plan \"{plan_id}\" is still being solved"
-                ))
-                .into())
+            Err(crate::store::StoreError::NotFound { .. }) => {
+                return Err(self.plan_not_stored(&plan_id).await.into())
             }
             Err(e) => return Err(ServiceError::from(e).into()),
         };
@@ -300,15 +332,9 @@ impl PlanningService for PlanningApi {
             plan_id,
             request_id,
         } = request.into_inner();
-        if plan_id.is_empty() {
-            return Err(ServiceError::invalid("plan_id", "required").into());
-        }
-        let receipt = publish_plan(
-            &self.state.store,
-            &plan_id,
-            (!request_id.is_empty()).then_some(request_id),
-        )
-        .await?;
+        check_id("plan_id", &plan_id)?;
+        check_id("request_id", &request_id)?;
+        let receipt = publish_plan(&self.state.store, &plan_id, Some(request_id)).await?;
         Ok(Response::new(pb::PublishPlanResponse {
             publish_version: receipt.publish_version,
             published_at: Some(records::timestamp(receipt.published_at)),
@@ -331,6 +357,7 @@ impl PlanningService for PlanningApi {
     ) -> Result<Response<pb::ExplainPlanResponse>, Status> {
         Caller::of(&request).require(Need::ErpOrPlanner)?;
         let pb::ExplainPlanRequest { plan_id } = request.into_inner();
+        check_id("plan_id", &plan_id)?;
         let (record, network) = self.plan_with_network(&plan_id).await?;
         Ok(Response::new(explain(&network.document, &record.plan)))
     }
@@ -345,6 +372,7 @@ impl PlanningService for PlanningApi {
             plan_id,
             budget_step,
         } = request.into_inner();
+        check_id("plan_id", &plan_id)?;
         if let Some(step) = budget_step {
             if !(step.is_finite() && step > 0.0) {
                 return Err(ServiceError::invalid(
@@ -369,11 +397,15 @@ impl PlanningService for PlanningApi {
             Some(step) if doc.policy.renovation_budget.is_some() => {
                 // The re-solve takes a place in the solve queue like any solve.
                 let _permit = self.state.pool.admit()?;
-                let options = SolveOptions {
+                let cancel = CancelFlag::new();
+                let options = self.state.bounded(SolveOptions {
                     time_limit_seconds: Some(self.time_limit(None, deadline)),
+                    cancel: Some(cancel.flag()),
                     ..SolveOptions::default()
-                };
+                });
                 let plan = record.plan.clone();
+                // The caller going away drops this future and `cancel`
+                // with it, which stops the solve.
                 tokio::task::spawn_blocking(move || {
                     renovation::budget_step(&doc, &plan, step, &options)
                 })
@@ -412,7 +444,12 @@ impl PlanningService for PlanningApi {
         }
         let mut options = records::solve_options("options", options.as_ref())?;
         options.time_limit_seconds = Some(self.time_limit(options.time_limit_seconds, deadline));
+        let options = self.state.bounded(options);
         let network = self.network(&network_id, network_version).await?;
+        check_freeze("freeze_until", freeze_until, &network)?;
+        if !base_plan_id.is_empty() {
+            check_id("base_plan_id", &base_plan_id)?;
+        }
         let base = if base_plan_id.is_empty() {
             self.state
                 .store
@@ -453,6 +490,7 @@ impl PlanningService for PlanningApi {
                 publish_when_done: false,
                 causes: Vec::new(),
             },
+            None,
         )
         .await?;
         let (record, info) = self.wait(job).await?;
@@ -471,6 +509,8 @@ impl PlanningService for PlanningApi {
         let pb::SetReplanPolicyRequest { network_id, policy } = request.into_inner();
         crate::server::network::check_network_id(&network_id)?;
         let policy = records::replan_policy_from_pb(policy.as_ref())?;
+        let network = self.network(&network_id, 0).await?;
+        check_freeze("policy.freeze_until", policy.freeze_until, &network)?;
         self.state
             .store
             .set_replan_policy(&network_id, policy.clone())
@@ -498,6 +538,29 @@ impl PlanningService for PlanningApi {
             policy: Some(records::replan_policy_to_pb(&policy)),
         }))
     }
+}
+
+/// Checks a re-plan fence against a network version's horizon: the fence
+/// freezes periods `0..freeze_until`, so it may be at most the horizon.
+///
+/// # Errors
+/// INVALID_ARGUMENT naming `field`.
+fn check_freeze(
+    field: &str,
+    freeze_until: u32,
+    network: &NetworkVersion,
+) -> Result<(), ServiceError> {
+    let periods = network.document.horizon.periods;
+    if freeze_until > periods {
+        return Err(ServiceError::invalid(
+            field,
+            format!(
+                "must be at most the horizon's {periods} periods (version {} of the network), got {freeze_until}",
+                network.version
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Bottlenecks, and every late or unmet demand with the binding capacities

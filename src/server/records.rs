@@ -6,7 +6,7 @@
 use crate::model::edit::{CapacityChange, CapacityEdit, OrderChange};
 use crate::model::{Allocation, AllocationChange, Bottleneck, NetworkDoc, Plan, PlanStatus};
 use crate::planning::renovation::{BudgetStep, RenovationAnswer};
-use crate::planning::{LpAlgorithm, SolveOptions};
+use crate::planning::{LpAlgorithm, SolveOptions, MAX_THREADS};
 use crate::server::convert::FieldViolations;
 use crate::server::pb;
 use crate::server::status::{join_path, ServiceError, Violation};
@@ -212,11 +212,13 @@ pub fn solve_options(
             ));
         }
     }
-    if *threads == Some(0) {
-        violations.push(Violation::new(
-            join_path(prefix, "threads"),
-            "must be at least 1",
-        ));
+    if let Some(n) = threads {
+        if !(1..=MAX_THREADS).contains(n) {
+            violations.push(Violation::new(
+                join_path(prefix, "threads"),
+                format!("must be between 1 and {MAX_THREADS}, got {n}"),
+            ));
+        }
     }
     options.lp_algorithm = match pb::LpAlgorithm::try_from(*lp_algorithm) {
         Ok(pb::LpAlgorithm::Unspecified) => LpAlgorithm::default(),

@@ -7,7 +7,7 @@
 use crate::model::{NetworkDoc, Plan};
 use crate::planning::graph::ChainGraph;
 use crate::planning::{affected_demands, diff_allocations, SolveOptions};
-use crate::server::jobs::{Job, JobKind, JobSpec};
+use crate::server::jobs::{Job, JobKind, JobSpec, Reservation};
 use crate::server::publish::supplier_allocations;
 use crate::server::state::AppState;
 use crate::server::status::ServiceError;
@@ -34,12 +34,18 @@ pub struct ReplanRequest {
     pub causes: Vec<String>,
 }
 
-/// Submits a re-plan as a solve job; the plan is stored with its impact
-/// (and published, if asked) when the job ends.
+/// Submits a re-plan as a solve job, into the place `reservation` holds
+/// when given; the plan is stored with its impact (and published, if asked)
+/// when the job ends.
 ///
 /// # Errors
-/// RESOURCE_EXHAUSTED when the solve queue is full.
-pub async fn start_replan(state: &AppState, req: ReplanRequest) -> Result<Arc<Job>, ServiceError> {
+/// RESOURCE_EXHAUSTED when the solve queue is full (never with a
+/// reservation).
+pub async fn start_replan(
+    state: &AppState,
+    req: ReplanRequest,
+    reservation: Option<Reservation>,
+) -> Result<Arc<Job>, ServiceError> {
     let spec = JobSpec::new(
         &req.network.network_id,
         req.network.version,
@@ -53,7 +59,10 @@ pub async fn start_replan(state: &AppState, req: ReplanRequest) -> Result<Arc<Jo
             causes: req.causes,
         },
     );
-    state.pool.submit(spec).await
+    match reservation {
+        Some(held) => state.pool.submit_reserved(spec, held).await,
+        None => state.pool.submit(spec).await,
+    }
 }
 
 /// What a re-plan changed against its base plan.

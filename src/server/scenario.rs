@@ -7,11 +7,13 @@
 //! live version.
 
 use crate::model::scenario::{apply_changes, PeriodRange};
+use crate::model::text::echo;
 use crate::model::{NetworkDoc, Plan};
 use crate::planning::{
     compare, criticality, rank, solve, solve_batch, ScenarioProgress, SolveOptions,
 };
 use crate::server::auth::{Caller, Need};
+use crate::server::jobs::CancelFlag;
 use crate::server::pb;
 use crate::server::pb::scenario_service_server::ScenarioService;
 use crate::server::records::{network_version, plan_to_pb};
@@ -19,7 +21,7 @@ use crate::server::scenario_records::{
     changes_from_pb, comparison_to_pb, criticality_to_pb, kpi_from_pb, scenario_to_pb,
 };
 use crate::server::state::AppState;
-use crate::server::status::{ServiceError, Violation};
+use crate::server::status::{check_id, check_text, ServiceError, Violation};
 use crate::store::{NetworkChange, NetworkVersion, PlanOrigin, PlanRecord, ScenarioRecord};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,6 +34,12 @@ use tonic::{Request, Response, Status};
 pub struct ScenarioApi {
     pub state: AppState,
 }
+
+/// The most scenarios a network may have at once.
+pub const MAX_SCENARIOS_PER_NETWORK: usize = 1000;
+
+/// The most scenarios one call may solve or compare.
+const MAX_SCENARIOS_PER_CALL: usize = 100;
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::SolveScenariosResponse, Status>> + Send>>;
 
@@ -65,19 +73,20 @@ impl ScenarioApi {
             }
         }
         let limits = self.state.limits;
-        Ok(SolveOptions {
+        Ok(self.state.bounded(SolveOptions {
             time_limit_seconds: Some(
                 time_limit
                     .unwrap_or(limits.default_time_limit.as_secs_f64())
                     .min(limits.max_time_limit.as_secs_f64()),
             ),
             ..SolveOptions::default()
-        })
+        }))
     }
 
     /// The plan scenarios of a version are compared against: the network's
     /// committed plan when it was solved for that version, else a plan of
-    /// the version solved (and stored) now.
+    /// the version solved (and stored) now. The caller holds a place in the
+    /// solve queue for it; its going away stops the solve.
     async fn base_plan(
         &self,
         network: &NetworkVersion,
@@ -89,7 +98,9 @@ impl ScenarioApi {
             }
         }
         let doc = network.document.clone();
-        let opts = options.clone();
+        let cancel = CancelFlag::new();
+        let mut opts = options.clone();
+        opts.cancel = Some(cancel.flag());
         let plan = tokio::task::spawn_blocking(move || solve(&doc, &opts))
             .await
             .map_err(|e| ServiceError::Internal(format!("base solve failed: {e}")))??;
@@ -110,6 +121,18 @@ impl ScenarioApi {
     async fn scenarios(&self, ids: &[String]) -> Result<Vec<ScenarioRecord>, ServiceError> {
         if ids.is_empty() {
             return Err(ServiceError::invalid("scenario_ids", "no scenarios given"));
+        }
+        if ids.len() > MAX_SCENARIOS_PER_CALL {
+            return Err(ServiceError::invalid(
+                "scenario_ids",
+                format!(
+                    "at most {MAX_SCENARIOS_PER_CALL} scenarios per call, got {}",
+                    ids.len()
+                ),
+            ));
+        }
+        for (i, id) in ids.iter().enumerate() {
+            check_id(&format!("scenario_ids[{i}]"), id)?;
         }
         let mut found = Vec::new();
         for id in ids {
@@ -150,6 +173,7 @@ impl ScenarioService for ScenarioApi {
             changes,
         } = request.into_inner();
         crate::server::network::check_network_id(&network_id)?;
+        check_text("name", &name)?;
         let changes = changes_from_pb(&changes)?;
         let base = self
             .state
@@ -159,6 +183,21 @@ impl ScenarioService for ScenarioApi {
             .map_err(ServiceError::from)?;
         // Checked now, so a stored scenario always applies to its base.
         apply_changes(&base.document, &changes).map_err(change_problems)?;
+        // Scenarios are kept until deleted; their number is what bounds them.
+        let existing = self
+            .state
+            .store
+            .list_scenarios(&network_id)
+            .await
+            .map_err(ServiceError::from)?
+            .len();
+        if existing >= MAX_SCENARIOS_PER_NETWORK {
+            return Err(ServiceError::ResourceExhausted(format!(
+                "network \"{}\" has {existing} scenarios, the most kept; delete some first",
+                echo(&network_id)
+            ))
+            .into());
+        }
         let record = ScenarioRecord {
             scenario_id: format!("scenario-{}", uuid::Uuid::new_v4()),
             name,
@@ -203,6 +242,7 @@ impl ScenarioService for ScenarioApi {
     ) -> Result<Response<pb::GetScenarioResponse>, Status> {
         Caller::of(&request).require(Need::ErpOrPlanner)?;
         let pb::GetScenarioRequest { scenario_id } = request.into_inner();
+        check_id("scenario_id", &scenario_id)?;
         let found = self
             .state
             .store
@@ -220,6 +260,7 @@ impl ScenarioService for ScenarioApi {
     ) -> Result<Response<pb::DeleteScenarioResponse>, Status> {
         Caller::of(&request).require(Need::ErpOrPlanner)?;
         let pb::DeleteScenarioRequest { scenario_id } = request.into_inner();
+        check_id("scenario_id", &scenario_id)?;
         self.state
             .store
             .delete_scenario(&scenario_id)
@@ -456,8 +497,14 @@ impl ScenarioService for ScenarioApi {
             )
             .into());
         }
-        let options = self.options(time_limit_seconds)?;
+        let mut options = self.options(time_limit_seconds)?;
+        // The sweep runs many solves on the pool's workers: it takes a
+        // place in the solve queue like a scenario batch, and stops when
+        // its caller goes away.
+        let _admission = self.state.pool.admit()?;
         let base = self.base_plan(&network, &options).await?;
+        let cancel = CancelFlag::new();
+        options.cancel = Some(cancel.flag());
         let workers = self.state.pool.workers();
         let doc = network.document.clone();
         let window = PeriodRange {
@@ -477,29 +524,51 @@ impl ScenarioService for ScenarioApi {
         &self,
         request: Request<pb::PromoteScenarioRequest>,
     ) -> Result<Response<pb::PromoteScenarioResponse>, Status> {
-        Caller::of(&request).require(Need::ErpOrPlanner)?;
+        Caller::of(&request).require(Need::Promote)?;
         let pb::PromoteScenarioRequest {
             scenario_id,
             expected_version,
         } = request.into_inner();
+        check_id("scenario_id", &scenario_id)?;
         let scenario = self
             .state
             .store
             .get_scenario(&scenario_id)
             .await
             .map_err(ServiceError::from)?;
-        let base = self
+        let latest = self
             .state
             .store
-            .get_network(&scenario.network_id, Some(scenario.base_version))
+            .get_network(&scenario.network_id, None)
             .await
             .map_err(ServiceError::from)?;
-        let doc = apply_changes(&base.document, &scenario.changes).map_err(change_problems)?;
-        let expected = if expected_version == 0 {
-            scenario.base_version
-        } else {
-            expected_version
-        };
+        // The scenario's document is its base version with its changes: a
+        // network that has moved on since holds changes (orders, capacity
+        // reports) that storing it would silently undo.
+        if latest.version != scenario.base_version {
+            return Err(ServiceError::Aborted(format!(
+                "network \"{}\" is at version {}, and scenario \"{}\" branches from version {}: \
+                 promoting it would undo the changes since; create the scenario again on the latest version",
+                echo(&scenario.network_id),
+                latest.version,
+                echo(&scenario.scenario_id),
+                scenario.base_version
+            ))
+            .into());
+        }
+        if expected_version != 0 && expected_version != latest.version {
+            return Err(ServiceError::Aborted(format!(
+                "network \"{}\" is at version {}, not {expected_version}",
+                echo(&scenario.network_id),
+                latest.version
+            ))
+            .into());
+        }
+        let doc = apply_changes(&latest.document, &scenario.changes).map_err(change_problems)?;
+        self.state.check_limits("scenario_document", &doc)?;
+        // Conditional on the base version: a change stored meanwhile makes
+        // this ABORTED too.
+        let expected = scenario.base_version;
         let stored = self
             .state
             .store

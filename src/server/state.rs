@@ -2,12 +2,15 @@
 //! and the shutdown signal, plus the flows more than one service runs:
 //! committing a network change (and re-planning after it, by policy).
 
-use crate::model::{validate, NetworkDoc, Problem};
+use crate::model::edit::EditProblem;
+use crate::model::text::{echo, text_problem};
+use crate::model::{validate, NetworkDoc};
+use crate::planning::size::over_budget;
 use crate::planning::SolveOptions;
-use crate::server::jobs::SolvePool;
+use crate::server::jobs::{Reservation, SolvePool};
 use crate::server::replan::{start_replan, ReplanRequest};
 use crate::server::status::{join_path, ServiceError, Violation};
-use crate::store::{NetworkChange, NetworkVersion, ReplanMode, Store};
+use crate::store::{NetworkChange, NetworkVersion, PlanRecord, ReplanMode, ReplanPolicy, Store};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -19,13 +22,21 @@ pub struct SolveLimits {
     pub default_time_limit: Duration,
     /// The most any solve may take.
     pub max_time_limit: Duration,
+    /// The memory one solve's model may take, in MiB, as estimated from
+    /// its document (see [`crate::planning::size`]); a larger document is
+    /// refused when it is stored and when it is solved.
+    pub max_model_mb: u64,
 }
+
+/// The memory budget of one solve when none is configured, in MiB.
+pub const DEFAULT_MAX_MODEL_MB: u64 = 4096;
 
 impl Default for SolveLimits {
     fn default() -> Self {
         SolveLimits {
             default_time_limit: Duration::from_secs(300),
             max_time_limit: Duration::from_secs(3600),
+            max_model_mb: DEFAULT_MAX_MODEL_MB,
         }
     }
 }
@@ -49,15 +60,23 @@ pub struct ReplanStarted {
 
 impl AppState {
     /// Applies `edit` to the latest document of a network (or fails with
-    /// ABORTED when `expected_version` is not the latest), validates the
-    /// result and stores it as a new version. Then, when the network's
-    /// policy says so and a plan is published, starts a re-plan with the
-    /// `causes` (enterprises or lines) named as the reason.
+    /// ABORTED when `expected_version` is not the latest) and stores the
+    /// result as a new version. When the network's policy re-plans after
+    /// changes and a plan is published, a place on the solve queue is held
+    /// before anything is stored and the re-plan goes into it, with the
+    /// `causes` (enterprises or lines) named as the reason: a full queue
+    /// refuses the change whole, it never stores a change without its
+    /// re-plan.
+    ///
+    /// `edit` returns the validated result, its problems at the request's
+    /// paths (see [`crate::model::edit::Edited::validated`]).
     ///
     /// # Errors
-    /// NOT_FOUND for an unknown network; INVALID_ARGUMENT with the paths of
-    /// every problem of the edit or of the resulting document; ABORTED when
-    /// another writer got there first.
+    /// NOT_FOUND for an unknown network, or when every problem of the edit
+    /// is a change naming a record the network does not have;
+    /// INVALID_ARGUMENT with the paths of every problem otherwise; ABORTED
+    /// when another writer got there first; RESOURCE_EXHAUSTED when the
+    /// re-plan finds the solve queue full.
     pub async fn change_network(
         &self,
         network_id: &str,
@@ -65,26 +84,27 @@ impl AppState {
         change: NetworkChange,
         reason: &str,
         causes: Vec<String>,
-        edit: impl FnOnce(&NetworkDoc) -> Result<NetworkDoc, Vec<Problem>>,
+        edit: impl FnOnce(&NetworkDoc) -> Result<NetworkDoc, Vec<EditProblem>>,
     ) -> Result<(NetworkVersion, Option<ReplanStarted>), ServiceError> {
         let current = self.store.get_network(network_id, None).await?;
         if let Some(expected) = expected_version {
             if expected != current.version {
                 return Err(ServiceError::Aborted(format!(
-                    "network \"{network_id}\" is at version {}, not {expected}",
+                    "network \"{}\" is at version {}, not {expected}",
+                    echo(network_id),
                     current.version
                 )));
             }
         }
-        let next = edit(&current.document).map_err(|problems| {
-            ServiceError::Invalid(
-                problems
-                    .into_iter()
-                    .map(|p| Violation::new(p.path, p.reason))
-                    .collect(),
-            )
-        })?;
-        check_document("document", &next)?;
+        let next = edit(&current.document).map_err(edit_error)?;
+        // The edit validated the result; what is left are this server's
+        // own limits, which a change can cross (a longer horizon).
+        self.check_limits("document", &next)?;
+        let replan = self.replan_due(network_id).await?;
+        let reservation = match &replan {
+            Some(_) => Some(self.pool.reserve().await?),
+            None => None,
+        };
         // Conditional on the version read above, so two concurrent edits
         // never both apply to the same base.
         let stored = self
@@ -97,22 +117,41 @@ impl AppState {
                 Some(current.version),
             )
             .await?;
-        let replan = self.replan_by_policy(&stored, causes).await?;
-        Ok((stored, replan))
+        let started = match (replan, reservation) {
+            (Some((policy, base)), Some(held)) => Some(
+                self.start_replan(&stored, policy, base, causes, held)
+                    .await?,
+            ),
+            _ => None,
+        };
+        Ok((stored, started))
     }
 
-    async fn replan_by_policy(
+    /// The policy and the base plan of the re-plan a change of the network
+    /// starts, if it starts one.
+    async fn replan_due(
         &self,
-        network: &NetworkVersion,
-        causes: Vec<String>,
-    ) -> Result<Option<ReplanStarted>, ServiceError> {
-        let policy = self.store.replan_policy(&network.network_id).await?;
+        network_id: &str,
+    ) -> Result<Option<(ReplanPolicy, PlanRecord)>, ServiceError> {
+        let policy = self.store.replan_policy(network_id).await?;
         if policy.mode == ReplanMode::OnRequest {
             return Ok(None);
         }
-        let Some(base) = self.store.published_plan(&network.network_id).await? else {
-            return Ok(None);
-        };
+        Ok(self
+            .store
+            .published_plan(network_id)
+            .await?
+            .map(|base| (policy, base)))
+    }
+
+    async fn start_replan(
+        &self,
+        network: &NetworkVersion,
+        policy: ReplanPolicy,
+        base: PlanRecord,
+        causes: Vec<String>,
+        reservation: Reservation,
+    ) -> Result<ReplanStarted, ServiceError> {
         let options = SolveOptions {
             time_limit_seconds: Some(
                 policy
@@ -122,41 +161,98 @@ impl AppState {
             ),
             ..SolveOptions::default()
         };
+        // The policy's fence was checked against the horizon when it was
+        // set; a later document with a shorter horizon freezes all of it.
+        let freeze_until = policy.freeze_until.min(network.document.horizon.periods);
         let job = start_replan(
             self,
             ReplanRequest {
                 network: network.clone(),
                 base,
-                freeze_until: policy.freeze_until,
+                freeze_until,
                 stability_penalty: policy.stability_penalty,
                 options,
                 automatic: true,
                 publish_when_done: policy.mode == ReplanMode::AutomaticPublish,
                 causes,
             },
+            Some(reservation),
         )
         .await?;
-        Ok(Some(ReplanStarted {
+        Ok(ReplanStarted {
             job_id: job.id.clone(),
             plan_id: job.plan_id.clone(),
-        }))
+        })
     }
 }
 
-/// Validates a document, its problems put under `prefix`.
-///
-/// # Errors
-/// INVALID_ARGUMENT listing every problem.
-pub fn check_document(prefix: &str, doc: &NetworkDoc) -> Result<(), ServiceError> {
-    let report = validate(doc);
-    if report.is_valid() {
-        return Ok(());
+/// The error of an edit: NOT_FOUND when every problem is a change naming a
+/// record the network does not have, INVALID_ARGUMENT with every problem
+/// otherwise.
+pub fn edit_error(problems: Vec<EditProblem>) -> ServiceError {
+    if problems
+        .iter()
+        .all(|p| matches!(p, EditProblem::Unknown(_)))
+    {
+        if let Some(first) = problems.first().map(EditProblem::problem) {
+            let more = problems.len() - 1;
+            let tail = if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            };
+            return ServiceError::NotFound(format!("{}: {}{tail}", first.path, first.reason));
+        }
     }
-    Err(ServiceError::Invalid(
-        report
-            .errors
+    ServiceError::Invalid(
+        problems
             .into_iter()
-            .map(|p| Violation::new(join_path(prefix, &p.path), p.reason))
+            .map(|p| {
+                let p = p.into_problem();
+                Violation::new(p.path, p.reason)
+            })
             .collect(),
-    ))
+    )
+}
+
+impl AppState {
+    /// Validates a document and checks it against this server's limits,
+    /// its problems put under `prefix`.
+    ///
+    /// # Errors
+    /// INVALID_ARGUMENT listing every problem.
+    pub fn check_document(&self, prefix: &str, doc: &NetworkDoc) -> Result<(), ServiceError> {
+        let report = validate(doc);
+        if !report.is_valid() {
+            return Err(ServiceError::Invalid(
+                report
+                    .errors
+                    .into_iter()
+                    .map(|p| Violation::new(join_path(prefix, &p.path), p.reason))
+                    .collect(),
+            ));
+        }
+        self.check_limits(prefix, doc)
+    }
+
+    /// This server's limits on a valid document: a name of bounded length,
+    /// and a model within the memory budget.
+    ///
+    /// # Errors
+    /// INVALID_ARGUMENT naming `prefix.name` or `prefix`.
+    pub fn check_limits(&self, prefix: &str, doc: &NetworkDoc) -> Result<(), ServiceError> {
+        if let Some(reason) = doc.name.as_deref().and_then(text_problem) {
+            return Err(ServiceError::invalid(join_path(prefix, "name"), reason));
+        }
+        if let Some(reason) = over_budget(doc, self.limits.max_model_mb) {
+            return Err(ServiceError::invalid(prefix, reason));
+        }
+        Ok(())
+    }
+
+    /// Solve options held to this server's memory budget.
+    pub fn bounded(&self, mut options: SolveOptions) -> SolveOptions {
+        options.max_model_mb = Some(self.limits.max_model_mb);
+        options
+    }
 }

@@ -4,6 +4,7 @@
 //! every field violation as a `BadRequest` detail; INTERNAL says nothing of
 //! its cause to the caller and logs it instead.
 
+use crate::model::text::{clip_chars, id_problem, text_problem};
 use crate::model::DocError;
 use crate::planning::PlanError;
 use crate::store::StoreError;
@@ -50,14 +51,40 @@ pub enum ServiceError {
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
+    Unauthenticated(String),
+    /// Bytes that are not the call's request message at all.
+    #[error("{0}")]
+    Malformed(String),
+    #[error("{0}")]
     Internal(String),
 }
+
+/// Violations named in a message; the rest are counted.
+const MESSAGE_VIOLATIONS: usize = 3;
+/// Violations carried as `BadRequest` details; the rest are counted in the message.
+const DETAIL_VIOLATIONS: usize = 10;
+/// The longest field path and reason carried in details, in characters.
+const MAX_FIELD_CHARS: usize = 200;
+const MAX_REASON_CHARS: usize = 300;
+/// The same in the message, where three must fit with room to spare.
+const MESSAGE_FIELD_CHARS: usize = 100;
+const MESSAGE_REASON_CHARS: usize = 180;
+/// The longest message, in characters. With the details this keeps an error
+/// well inside the 8-16 KiB of metadata that common gRPC clients accept,
+/// whatever the caller sent (a 10,000-character id, 2,000 bad lanes).
+const MAX_MESSAGE_CHARS: usize = 1024;
 
 fn summary(violations: &[Violation]) -> String {
     let shown: Vec<String> = violations
         .iter()
-        .take(5)
-        .map(|v| format!("{}: {}", v.field, v.reason))
+        .take(MESSAGE_VIOLATIONS)
+        .map(|v| {
+            format!(
+                "{}: {}",
+                clip_chars(&v.field, MESSAGE_FIELD_CHARS),
+                clip_chars(&v.reason, MESSAGE_REASON_CHARS)
+            )
+        })
         .collect();
     let more = violations.len().saturating_sub(shown.len());
     if more > 0 {
@@ -81,6 +108,29 @@ impl ServiceError {
                 .map(|p| Violation::new(join_path(prefix, &p.path), p.reason))
                 .collect(),
         )
+    }
+}
+
+/// Checks an id a request names (see [`crate::model::text::id_problem`]).
+///
+/// # Errors
+/// INVALID_ARGUMENT naming `field`.
+pub fn check_id(field: &str, id: &str) -> Result<(), ServiceError> {
+    match id_problem(id) {
+        Some(reason) => Err(ServiceError::invalid(field, reason)),
+        None => Ok(()),
+    }
+}
+
+/// Checks a free text a request carries (see
+/// [`crate::model::text::text_problem`]).
+///
+/// # Errors
+/// INVALID_ARGUMENT naming `field`.
+pub fn check_text(field: &str, text: &str) -> Result<(), ServiceError> {
+    match text_problem(text) {
+        Some(reason) => Err(ServiceError::invalid(field, reason)),
+        None => Ok(()),
     }
 }
 
@@ -112,9 +162,19 @@ impl From<PlanError> for ServiceError {
             PlanError::Option { field, reason } => {
                 ServiceError::invalid(join_path("options", field), reason)
             }
+            PlanError::TooLarge(reason) => ServiceError::invalid("document", reason),
             PlanError::Cancelled => ServiceError::Cancelled("the solve was cancelled".into()),
             other => ServiceError::Internal(other.to_string()),
         }
+    }
+}
+
+/// A message cut to [`MAX_MESSAGE_CHARS`].
+fn bounded(message: String) -> String {
+    if message.len() <= MAX_MESSAGE_CHARS {
+        message
+    } else {
+        clip_chars(&message, MAX_MESSAGE_CHARS)
     }
 }
 
@@ -126,19 +186,27 @@ impl From<ServiceError> for Status {
                 let details = ErrorDetails::with_bad_request(
                     violations
                         .into_iter()
-                        .map(|v| tonic_types::FieldViolation::new(v.field, v.reason))
+                        .take(DETAIL_VIOLATIONS)
+                        .map(|v| {
+                            tonic_types::FieldViolation::new(
+                                clip_chars(&v.field, MAX_FIELD_CHARS),
+                                clip_chars(&v.reason, MAX_REASON_CHARS),
+                            )
+                        })
                         .collect::<Vec<_>>(),
                 );
-                Status::with_error_details(Code::InvalidArgument, message, details)
+                Status::with_error_details(Code::InvalidArgument, bounded(message), details)
             }
-            ServiceError::NotFound(m) => Status::not_found(m),
-            ServiceError::Aborted(m) => Status::aborted(m),
-            ServiceError::FailedPrecondition(m) => Status::failed_precondition(m),
-            ServiceError::PermissionDenied(m) => Status::permission_denied(m),
-            ServiceError::ResourceExhausted(m) => Status::resource_exhausted(m),
-            ServiceError::DeadlineExceeded(m) => Status::deadline_exceeded(m),
-            ServiceError::Cancelled(m) => Status::cancelled(m),
-            ServiceError::Unavailable(m) => Status::unavailable(m),
+            ServiceError::NotFound(m) => Status::not_found(bounded(m)),
+            ServiceError::Aborted(m) => Status::aborted(bounded(m)),
+            ServiceError::FailedPrecondition(m) => Status::failed_precondition(bounded(m)),
+            ServiceError::PermissionDenied(m) => Status::permission_denied(bounded(m)),
+            ServiceError::ResourceExhausted(m) => Status::resource_exhausted(bounded(m)),
+            ServiceError::DeadlineExceeded(m) => Status::deadline_exceeded(bounded(m)),
+            ServiceError::Cancelled(m) => Status::cancelled(bounded(m)),
+            ServiceError::Unavailable(m) => Status::unavailable(bounded(m)),
+            ServiceError::Unauthenticated(m) => Status::unauthenticated(bounded(m)),
+            ServiceError::Malformed(m) => Status::invalid_argument(bounded(m)),
             ServiceError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 Status::internal("internal error")
@@ -170,6 +238,23 @@ mod tests {
         let bad = status.get_details_bad_request().expect("BadRequest detail");
         assert_eq!(bad.field_violations.len(), 2);
         assert_eq!(bad.field_violations[0].field, "document.lanes[0].to");
+    }
+
+    #[test]
+    fn errors_stay_small_whatever_the_caller_sent() {
+        let long = "x".repeat(20_000);
+        let violations = (0..2000)
+            .map(|i| Violation::new(format!("document.lanes[{i}].{long}"), long.clone()))
+            .collect();
+        let status = Status::from(ServiceError::Invalid(violations));
+        assert!(status.message().chars().count() <= MAX_MESSAGE_CHARS);
+        assert!(status.message().ends_with("(and 1997 more)"));
+        let bad = status.get_details_bad_request().expect("BadRequest detail");
+        assert_eq!(bad.field_violations.len(), DETAIL_VIOLATIONS);
+        assert!(bad.field_violations[0].field.chars().count() <= MAX_FIELD_CHARS + 1);
+        assert!(bad.field_violations[0].description.chars().count() <= MAX_REASON_CHARS + 1);
+        let status = Status::from(ServiceError::NotFound(long));
+        assert!(status.message().chars().count() <= MAX_MESSAGE_CHARS + 1);
     }
 
     #[test]

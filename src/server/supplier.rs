@@ -3,15 +3,18 @@
 //! only (see `auth.rs`); asking for another is PERMISSION_DENIED and says
 //! nothing about it.
 
-use crate::model::edit::{apply_capacity_changes, CapacityChange, CapacityEdit};
-use crate::model::Role;
+use crate::model::edit::{
+    apply_capacity_changes, CapacityChange, CapacityEdit, EditProblem, Edited,
+};
+use crate::model::text::echo;
+use crate::model::{Problem, Role};
 use crate::server::auth::Caller;
 use crate::server::pb;
 use crate::server::pb::supplier_service_server::SupplierService;
 use crate::server::records;
 use crate::server::state::AppState;
-use crate::server::status::ServiceError;
-use crate::store::{Acknowledgement, NetworkChange};
+use crate::server::status::{check_id, check_text, ServiceError};
+use crate::store::{Acknowledgement, NetworkChange, NetworkVersion, StoreError};
 use std::pin::Pin;
 use std::time::SystemTime;
 use tokio_stream::wrappers::ReceiverStream;
@@ -26,24 +29,62 @@ pub struct SupplierApi {
 const STREAM_BUFFER: usize = 32;
 
 impl SupplierApi {
-    /// Checks that `enterprise` is a supplier of the network's latest version.
-    /// For a supplier caller it always is (its token says so); an unknown one
-    /// is NOT_FOUND for the ERP and planners, who may know the network.
-    async fn check_supplier(&self, network_id: &str, enterprise: &str) -> Result<(), ServiceError> {
+    /// Checks that `enterprise` is a supplier of the network's latest
+    /// version, and returns that version. A supplier caller gets the same
+    /// NOT_FOUND for a network that does not exist and for one it is not
+    /// part of, so it cannot learn which network ids exist; the ERP and
+    /// planners, who may list networks, are told which it is.
+    async fn check_supplier(
+        &self,
+        caller: &Caller,
+        network_id: &str,
+        enterprise: &str,
+    ) -> Result<NetworkVersion, ServiceError> {
         crate::server::network::check_network_id(network_id)?;
-        let network = self.state.store.get_network(network_id, None).await?;
+        let hidden =
+            || ServiceError::NotFound(format!("network \"{}\" not found", echo(network_id)));
+        let network = match self.state.store.get_network(network_id, None).await {
+            Ok(n) => n,
+            Err(StoreError::NotFound { .. }) if caller.is_supplier() => return Err(hidden()),
+            Err(e) => return Err(e.into()),
+        };
         let known = network
             .document
             .enterprises
             .iter()
             .any(|e| e.id == enterprise && e.role == Role::Supplier);
         if known {
-            Ok(())
+            Ok(network)
+        } else if caller.is_supplier() {
+            Err(hidden())
         } else {
             Err(ServiceError::NotFound(format!(
-                "no supplier \"{enterprise}\" in network \"{network_id}\""
+                "no supplier \"{}\" in network \"{}\"",
+                echo(enterprise),
+                echo(network_id)
             )))
         }
+    }
+}
+
+/// A problem of a capacity report at the report's own fields: the request
+/// holds one change, so `changes[0].capacity` is `capacity`. A rule of the
+/// chain's document that the report would break is named without its place
+/// in that document, which is not the supplier's to see.
+fn report_problem(problem: EditProblem) -> EditProblem {
+    let unknown = matches!(problem, EditProblem::Unknown(_));
+    let p = problem.into_problem();
+    let p = match p.path.strip_prefix("changes[0].") {
+        Some(field) => Problem::new(field, p.reason),
+        None => Problem::new(
+            "capacity",
+            "the report would break a rule of the chain's network; ask the chain leader",
+        ),
+    };
+    if unknown {
+        EditProblem::Unknown(p)
+    } else {
+        EditProblem::Invalid(p)
     }
 }
 
@@ -65,7 +106,8 @@ impl SupplierService for SupplierApi {
             after_version,
         } = request.into_inner();
         let enterprise = caller.supplier_watch(&enterprise)?;
-        self.check_supplier(&network_id, &enterprise).await?;
+        self.check_supplier(&caller, &network_id, &enterprise)
+            .await?;
         let store = self.state.store.clone();
         // Subscribe before reading the log, so a version appended in between
         // still wakes the stream; versions are sent by number, never twice.
@@ -73,6 +115,17 @@ impl SupplierService for SupplierApi {
             .watch_allocations(&network_id, &enterprise)
             .await
             .map_err(ServiceError::from)?;
+        let current = *latest.borrow();
+        if after_version > current {
+            // A stream waiting for a version the log may never reach would
+            // hang until the caller's deadline; a supplier that holds a
+            // version the server does not has a bug to hear about now.
+            return Err(ServiceError::invalid(
+                "after_version",
+                format!("is beyond the current version {current}"),
+            )
+            .into());
+        }
         let mut shutdown = self.state.shutdown.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BUFFER);
         tokio::spawn(async move {
@@ -130,9 +183,11 @@ impl SupplierService for SupplierApi {
             decision,
         } = request.into_inner();
         let enterprise = caller.supplier_write(&enterprise)?;
-        self.check_supplier(&network_id, &enterprise).await?;
         let (accepted, text) = match decision {
-            Some(pb::acknowledge_request::Decision::Accept(a)) => (true, a.note),
+            Some(pb::acknowledge_request::Decision::Accept(a)) => {
+                check_text("accept.note", &a.note)?;
+                (true, a.note)
+            }
             Some(pb::acknowledge_request::Decision::Reject(r)) => {
                 if r.reason.trim().is_empty() {
                     return Err(ServiceError::invalid(
@@ -141,6 +196,7 @@ impl SupplierService for SupplierApi {
                     )
                     .into());
                 }
+                check_text("reject.reason", &r.reason)?;
                 (false, r.reason)
             }
             None => {
@@ -154,6 +210,8 @@ impl SupplierService for SupplierApi {
                 ServiceError::invalid("version", "required (versions count from 1)").into(),
             );
         }
+        self.check_supplier(&caller, &network_id, &enterprise)
+            .await?;
         let (ack, latest) = self
             .state
             .store
@@ -190,13 +248,16 @@ impl SupplierService for SupplierApi {
             reason,
         } = request.into_inner();
         let enterprise = caller.supplier_write(&enterprise)?;
-        self.check_supplier(&network_id, &enterprise).await?;
+        check_id("line", &line)?;
+        if reason.trim().is_empty() {
+            return Err(
+                ServiceError::invalid("reason", "required: say why the capacity changed").into(),
+            );
+        }
+        check_text("reason", &reason)?;
         let current = self
-            .state
-            .store
-            .get_network(&network_id, None)
-            .await
-            .map_err(ServiceError::from)?;
+            .check_supplier(&caller, &network_id, &enterprise)
+            .await?;
         // A line of another enterprise is refused exactly like an unknown
         // one, so a supplier learns nothing about others' lines.
         let owns = current.document.lines.iter().any(|l| {
@@ -219,14 +280,7 @@ impl SupplierService for SupplierApi {
             periods,
             edit: CapacityEdit::Set(capacity),
         };
-        let reason = format!(
-            "ReportCapacity by {enterprise}{}",
-            if reason.is_empty() {
-                String::new()
-            } else {
-                format!(": {reason}")
-            }
-        );
+        let reason = format!("ReportCapacity by {enterprise}: {reason}");
         let (stored, replan) = self
             .state
             .change_network(
@@ -236,16 +290,9 @@ impl SupplierService for SupplierApi {
                 &reason,
                 vec![enterprise],
                 |doc| {
-                    apply_capacity_changes(doc, std::slice::from_ref(&change)).map_err(|problems| {
-                        problems
-                            .into_iter()
-                            .map(|mut p| {
-                                // The request has one change: drop its index.
-                                p.path = p.path.trim_start_matches("changes[0].").to_string();
-                                p
-                            })
-                            .collect()
-                    })
+                    apply_capacity_changes(doc, std::slice::from_ref(&change))
+                        .and_then(Edited::validated)
+                        .map_err(|problems| problems.into_iter().map(report_problem).collect())
                 },
             )
             .await?;

@@ -1,15 +1,18 @@
 //! The embedded store: everything in one process's memory behind a mutex.
 //! The default for a single replica and for tests; state ends with the
-//! process. Each trait call takes the lock once, so every write is atomic.
+//! process. Each trait call takes the lock once, so every write is atomic,
+//! and the writes that add history drop what [`Retention`] no longer keeps
+//! under the same lock.
 
 use super::{
-    Acknowledgement, AllocationVersion, NetworkChange, NetworkSummary, NetworkVersion, PlanRecord,
-    Publish, PublishReceipt, ReplanPolicy, ScenarioRecord, Store, StoreError,
+    contradicts, Acknowledgement, AllocationVersion, NetworkChange, NetworkSummary, NetworkVersion,
+    PlanRecord, Publish, PublishReceipt, ReplanPolicy, Retention, ScenarioRecord, Store,
+    StoreError,
 };
 use crate::model::{Allocation, NetworkDoc};
 use crate::planning::diff_allocations;
 use async_trait::async_trait;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 use tokio::sync::watch;
@@ -18,6 +21,7 @@ use tokio::sync::watch;
 #[derive(Clone, Default)]
 pub struct MemoryStore {
     state: Arc<Mutex<State>>,
+    retention: Retention,
 }
 
 #[derive(Default)]
@@ -30,7 +34,10 @@ struct State {
 
 #[derive(Default)]
 struct NetworkState {
-    versions: Vec<NetworkVersion>,
+    /// The versions kept, by number; the latest is always among them.
+    versions: BTreeMap<u64, NetworkVersion>,
+    /// The network's plan ids, oldest first.
+    plans: VecDeque<String>,
     published_plan_id: Option<String>,
     publish_version: u64,
     published_at: Option<SystemTime>,
@@ -62,6 +69,14 @@ impl MemoryStore {
         MemoryStore::default()
     }
 
+    /// A store that keeps the history `retention` says.
+    pub fn with_retention(retention: Retention) -> MemoryStore {
+        MemoryStore {
+            state: Arc::default(),
+            retention: retention.at_least_one(),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave a half-applied write:
         // every method checks before it mutates, so the state is usable.
@@ -69,7 +84,59 @@ impl MemoryStore {
     }
 }
 
+impl NetworkState {
+    fn latest(&self) -> Option<&NetworkVersion> {
+        self.versions.values().next_back()
+    }
+
+    fn latest_version(&self) -> u64 {
+        self.latest().map_or(0, |v| v.version)
+    }
+}
+
 impl State {
+    /// Drops the versions and plans of `network_id` that `retention` no
+    /// longer keeps. Kept whatever their age: the latest version, the
+    /// committed plan and its version, and what a scenario refers to.
+    fn prune(&mut self, network_id: &str, retention: Retention) {
+        let mut pinned_versions = HashSet::new();
+        let mut pinned_plans = HashSet::new();
+        for s in self
+            .scenarios
+            .values()
+            .filter(|s| s.network_id == network_id)
+        {
+            pinned_versions.insert(s.base_version);
+            pinned_plans.extend(s.plan_id.iter().chain(&s.base_plan_id).cloned());
+        }
+        let State {
+            networks, plans, ..
+        } = self;
+        let Some(network) = networks.get_mut(network_id) else {
+            return;
+        };
+        if let Some(committed) = &network.published_plan_id {
+            pinned_plans.insert(committed.clone());
+            if let Some(plan) = plans.get(committed) {
+                pinned_versions.insert(plan.network_version);
+            }
+        }
+        let latest = network.latest_version();
+        let oldest_kept = latest.saturating_sub(retention.versions as u64 - 1);
+        network
+            .versions
+            .retain(|v, _| *v >= oldest_kept || pinned_versions.contains(v));
+        let mut excess = network.plans.len().saturating_sub(retention.plans);
+        network.plans.retain(|id| {
+            if excess == 0 || pinned_plans.contains(id) {
+                return true;
+            }
+            excess -= 1;
+            plans.remove(id);
+            false
+        });
+    }
+
     fn network(&self, network_id: &str) -> Result<&NetworkState, StoreError> {
         self.networks
             .get(network_id)
@@ -99,7 +166,7 @@ impl Store for MemoryStore {
         let latest = state
             .networks
             .get(network_id)
-            .map_or(0, |n| n.versions.len() as u64);
+            .map_or(0, NetworkState::latest_version);
         if let Some(expected) = expected_version {
             if expected != latest {
                 return Err(StoreError::Conflict(format!(
@@ -120,7 +187,8 @@ impl Store for MemoryStore {
             .entry(network_id.to_string())
             .or_default()
             .versions
-            .push(version.clone());
+            .insert(version.version, version.clone());
+        state.prune(network_id, self.retention);
         Ok(version)
     }
 
@@ -132,11 +200,8 @@ impl Store for MemoryStore {
         let state = self.lock();
         let network = state.network(network_id)?;
         let found = match version {
-            None => network.versions.last(),
-            Some(v) => v
-                .checked_sub(1)
-                .and_then(|i| usize::try_from(i).ok())
-                .and_then(|i| network.versions.get(i)),
+            None => network.latest(),
+            Some(v) => network.versions.get(&v),
         };
         found.cloned().ok_or_else(|| {
             StoreError::not_found(
@@ -153,7 +218,7 @@ impl Store for MemoryStore {
             .values()
             .filter_map(|n| {
                 Some(NetworkSummary {
-                    latest: n.versions.last()?.clone(),
+                    latest: n.latest()?.clone(),
                     published_plan_id: n.published_plan_id.clone(),
                     publish_version: n.publish_version,
                     published_at: n.published_at,
@@ -171,7 +236,12 @@ impl Store for MemoryStore {
                 record.plan_id
             )));
         }
+        let network_id = record.network_id.clone();
+        if let Some(network) = state.networks.get_mut(&network_id) {
+            network.plans.push_back(record.plan_id.clone());
+        }
         state.plans.insert(record.plan_id.clone(), record);
+        state.prune(&network_id, self.retention);
         Ok(())
     }
 
@@ -329,8 +399,19 @@ impl Store for MemoryStore {
                     format!("{}@{}", ack.enterprise, ack.version),
                 )
             })?;
+        let latest = log.versions.len() as u64;
+        if let Some(recorded) = log
+            .acknowledgements
+            .iter()
+            .find(|a| a.version == ack.version)
+        {
+            if recorded.accepted == ack.accepted {
+                return Ok((recorded.clone(), latest));
+            }
+            return Err(contradicts(recorded));
+        }
         log.acknowledgements.push(ack.clone());
-        Ok((ack, log.versions.len() as u64))
+        Ok((ack, latest))
     }
 
     async fn acknowledgements(

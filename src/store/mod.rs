@@ -39,6 +39,19 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+/// The error for an answer that contradicts the one recorded.
+pub(crate) fn contradicts(recorded: &Acknowledgement) -> StoreError {
+    StoreError::FailedPrecondition(format!(
+        "version {} was already {}; the first answer stands",
+        recorded.version,
+        if recorded.accepted {
+            "accepted"
+        } else {
+            "rejected"
+        }
+    ))
+}
+
 impl StoreError {
     pub(crate) fn not_found(kind: &'static str, id: impl Into<String>) -> StoreError {
         StoreError::NotFound {
@@ -245,6 +258,38 @@ pub struct ScenarioRecord {
     pub base_plan_id: Option<String>,
 }
 
+/// How much history a store keeps per network. Older network versions and
+/// plans are dropped as new ones are stored, except what is still in use:
+/// the latest version, the committed plan and the version it was solved
+/// for, and the base versions and plans of existing scenarios. Allocation
+/// logs and acknowledgements are never dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Network versions kept per network, the latest included (at least 1).
+    pub versions: usize,
+    /// Plans kept per network, newest first (at least 1).
+    pub plans: usize,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            versions: 50,
+            plans: 100,
+        }
+    }
+}
+
+impl Retention {
+    /// The limits with each at least 1.
+    pub fn at_least_one(self) -> Retention {
+        Retention {
+            versions: self.versions.max(1),
+            plans: self.plans.max(1),
+        }
+    }
+}
+
 /// The state of chainplan. Every write is atomic: it applies whole or not at
 /// all, and a conditional write that loses returns [`StoreError::Conflict`].
 #[async_trait]
@@ -260,7 +305,8 @@ pub trait Store: Send + Sync + 'static {
         expected_version: Option<u64>,
     ) -> Result<NetworkVersion, StoreError>;
 
-    /// A version of a network, or its latest with `None`.
+    /// A version of a network, or its latest with `None`. A version dropped
+    /// by the store's [`Retention`] is `NotFound`.
     async fn get_network(
         &self,
         network_id: &str,
@@ -307,7 +353,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<watch::Receiver<u64>, StoreError>;
 
     /// Records a supplier's answer to one of its versions. Returns the record
-    /// and the supplier's latest version.
+    /// and the supplier's latest version. The first answer to a version
+    /// stands: a repeat with the same decision returns the recorded answer
+    /// (its note and time) and stores nothing; the other decision fails with
+    /// `FailedPrecondition`.
     async fn acknowledge(
         &self,
         network_id: &str,

@@ -163,6 +163,30 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// A cancel flag owned by the future that waits for a solve run outside
+/// the job queue (a scenario's base plan, a criticality sweep, a budget
+/// step): when the caller goes away its future is dropped, and with it this
+/// guard, which stops the solve. Dropped after the solve, it changes nothing.
+#[derive(Debug, Default)]
+pub struct CancelFlag(Arc<AtomicBool>);
+
+impl CancelFlag {
+    pub fn new() -> CancelFlag {
+        CancelFlag::default()
+    }
+
+    /// The flag to put into [`crate::planning::SolveOptions::cancel`].
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        self.0.clone()
+    }
+}
+
+impl Drop for CancelFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// How long a finished job stays for `WatchSolve` callers that come late;
 /// its plan stays in the store for good.
 const KEEP_FINISHED: Duration = Duration::from_secs(600);
@@ -259,6 +283,26 @@ impl SolvePool {
         self.jobs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Holds a place for a job that will be submitted once something it
+    /// depends on is stored (a network change that re-plans), so that the
+    /// change can be refused, rather than stored without its job, when the
+    /// queue is full.
+    ///
+    /// # Errors
+    /// RESOURCE_EXHAUSTED when the queue is full (UNAVAILABLE once shutdown
+    /// began, or when the shared queue cannot be reached).
+    pub async fn reserve(&self) -> Result<Reservation, ServiceError> {
+        self.check_open()?;
+        if let Some(queue) = &self.shared {
+            let token = queue.reserve().await?;
+            return Ok(Reservation(Held::Shared(queue.clone(), Some(token))));
+        }
+        let permit = self.admitted.clone().try_acquire_owned().map_err(|_| {
+            ServiceError::ResourceExhausted("the solve queue is full; retry later".into())
+        })?;
+        Ok(Reservation(Held::Local(permit)))
+    }
+
     /// Admits a job, or refuses it with RESOURCE_EXHAUSTED when the queue is
     /// full (UNAVAILABLE once shutdown began, or when the shared queue
     /// cannot be reached).
@@ -266,15 +310,28 @@ impl SolvePool {
     /// # Errors
     /// As above.
     pub async fn submit(&self, spec: JobSpec) -> Result<Arc<Job>, ServiceError> {
-        self.check_open()?;
-        if let Some(queue) = &self.shared {
-            queue.submit(&spec).await?;
+        let reservation = self.reserve().await?;
+        self.submit_reserved(spec, reservation).await
+    }
+
+    /// Submits a job into the place `reservation` holds for it.
+    ///
+    /// # Errors
+    /// UNAVAILABLE when the shared queue cannot be reached.
+    pub async fn submit_reserved(
+        &self,
+        spec: JobSpec,
+        mut reservation: Reservation,
+    ) -> Result<Arc<Job>, ServiceError> {
+        if let Held::Shared(queue, token) = &mut reservation.0 {
+            // Submitted with its token, the hold is taken; failing, it is
+            // released when the reservation drops.
+            let queue = queue.clone();
+            queue.submit(&spec, token.as_deref()).await?;
+            *token = None;
             return Ok(queue.follow_submitted(&spec, self.store.clone()));
         }
-        let admission: OwnedSemaphorePermit =
-            self.admitted.clone().try_acquire_owned().map_err(|_| {
-                ServiceError::ResourceExhausted("the solve queue is full; retry later".into())
-            })?;
+        let admission = reservation;
         let job = Arc::new(Job::new(&spec, JobState::Queued, SystemTime::now()));
         self.lock().insert(job.id.clone(), job.clone());
         let mut options = spec.options.to_solve_options();
@@ -325,6 +382,30 @@ impl SolvePool {
     }
 }
 
+/// A place held on the solve queue by [`SolvePool::reserve`]; dropped
+/// unused, it is given back.
+pub struct Reservation(Held);
+
+enum Held {
+    /// A permit of this process's queue, held until the job ends.
+    Local(#[allow(dead_code)] OwnedSemaphorePermit),
+    /// A place held on the shared queue, with its token until submitted.
+    Shared(Arc<RedisQueue>, Option<String>),
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if let Held::Shared(queue, Some(token)) = &mut self.0 {
+            let (queue, token) = (queue.clone(), std::mem::take(token));
+            // Dropped outside a runtime only at exit, when the hold can
+            // simply expire.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move { queue.release(&token).await });
+            }
+        }
+    }
+}
+
 pub(crate) fn failure(kind: JobFailureKind, message: impl Into<String>) -> JobFailure {
     JobFailure {
         kind,
@@ -334,7 +415,7 @@ pub(crate) fn failure(kind: JobFailureKind, message: impl Into<String>) -> JobFa
 
 pub(crate) fn plan_failure(err: PlanError) -> JobFailure {
     match err {
-        PlanError::Document(_) | PlanError::Option { .. } => {
+        PlanError::Document(_) | PlanError::Option { .. } | PlanError::TooLarge(_) => {
             failure(JobFailureKind::Invalid, err.to_string())
         }
         PlanError::Cancelled => failure(JobFailureKind::Cancelled, "the solve was cancelled"),

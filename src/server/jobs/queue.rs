@@ -51,13 +51,45 @@ const KEEP_FINISHED_SECONDS: u64 = 600;
 /// Time for one Redis call before it counts as a failure.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Adds a job unless the queue holds `capacity` jobs already.
+/// How long a place held for a job (see [`RedisQueue::reserve`]) stays
+/// held when the replica that holds it never submits the job (it died).
+const HOLD: Duration = Duration::from_secs(30);
+
+/// Adds a job unless the queue holds `capacity` jobs already, counting the
+/// places held for jobs about to come. With a hold token (ARGV[6], `""` for
+/// none) the job takes the place held for it and is not counted again.
+///
+/// KEYS: stream, job hash, held places (a sorted set of tokens by expiry).
+/// ARGV: capacity, spec, state, submitted ms, job id, hold token, now ms.
 static SUBMIT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-        if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+        redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[7])
+        if ARGV[6] ~= '' and redis.call('ZREM', KEYS[3], ARGV[6]) == 1 then
+          -- the place was held for this job
+        elseif redis.call('XLEN', KEYS[1]) + redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[1]) then
+          if ARGV[6] == '' then return 0 end
+          -- A hold that expired: the change it was held for is stored
+          -- already, so the job goes in even over capacity.
+        end
         redis.call('HSET', KEYS[2], 'spec', ARGV[2], 'state', ARGV[3], 'submitted_ms', ARGV[4])
         redis.call('XADD', KEYS[1], '*', 'job', ARGV[5])
+        return 1
+        ",
+    )
+});
+
+/// Holds a place for a job about to come, unless the queue is full.
+///
+/// KEYS: stream, held places. ARGV: capacity, token, expiry ms, now ms.
+static RESERVE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
+        if redis.call('XLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[1]) then
+          return 0
+        end
+        redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
         return 1
         ",
     )
@@ -142,6 +174,8 @@ pub struct RedisQueue {
     conn: ConnectionManager,
     stream: String,
     job_prefix: String,
+    /// Places held for jobs about to be submitted (see [`RedisQueue::reserve`]).
+    held: String,
     /// Jobs waiting or running, over all workers, before RESOURCE_EXHAUSTED.
     capacity: usize,
 }
@@ -177,6 +211,7 @@ impl RedisQueue {
             conn,
             stream: format!("{prefix}:{{jobs}}:stream"),
             job_prefix: format!("{prefix}:{{jobs}}:job:"),
+            held: format!("{prefix}:{{jobs}}:held"),
             capacity: capacity.max(1),
         })
     }
@@ -204,27 +239,36 @@ impl RedisQueue {
         }
     }
 
-    /// Queues a job.
+    /// Queues a job, in the place `hold` holds for it when given (see
+    /// [`RedisQueue::reserve`]).
     ///
     /// # Errors
-    /// RESOURCE_EXHAUSTED when the queue holds `capacity` jobs already;
-    /// UNAVAILABLE when Redis cannot be reached.
-    pub async fn submit(&self, spec: &JobSpec) -> Result<(), crate::server::status::ServiceError> {
+    /// RESOURCE_EXHAUSTED when the queue holds `capacity` jobs already (never
+    /// with a hold); UNAVAILABLE when Redis cannot be reached.
+    pub async fn submit(
+        &self,
+        spec: &JobSpec,
+        hold: Option<&str>,
+    ) -> Result<(), crate::server::status::ServiceError> {
         use crate::server::status::ServiceError;
         // No group needed yet: a worker creates it from id 0, so it still
         // sees the entries added before.
         let mut conn = self.conn.clone();
         let text = serde_json::to_string(spec)
             .map_err(|e| ServiceError::Internal(format!("encoding job: {e}")))?;
+        let now = unix_ms(SystemTime::now());
         let mut submit = SUBMIT.prepare_invoke();
         submit
             .key(&self.stream)
             .key(self.job_key(&spec.job_id))
+            .key(&self.held)
             .arg(self.capacity)
             .arg(text)
             .arg(StoredState::Queued.encode())
-            .arg(unix_ms(SystemTime::now()))
-            .arg(&spec.job_id);
+            .arg(now)
+            .arg(&spec.job_id)
+            .arg(hold.unwrap_or(""))
+            .arg(now);
         let mut added: RedisResult<i64> = submit.invoke_async(&mut conn).await;
         if added.as_ref().is_err_and(dropped) {
             // The first call after Redis came back finds the old connection
@@ -239,6 +283,54 @@ impl RedisQueue {
             ));
         }
         Ok(())
+    }
+
+    /// Holds a place on the queue for a job that will be submitted once a
+    /// change it depends on is stored, so that the change is refused,
+    /// rather than stored without its job, when the queue is full. The
+    /// place is given back by [`RedisQueue::release`], taken by
+    /// [`RedisQueue::submit`] with the token, or freed after [`HOLD`].
+    ///
+    /// # Errors
+    /// RESOURCE_EXHAUSTED when the queue is full; UNAVAILABLE when Redis
+    /// cannot be reached.
+    pub async fn reserve(&self) -> Result<String, crate::server::status::ServiceError> {
+        use crate::server::status::ServiceError;
+        let token = uuid::Uuid::new_v4().to_string();
+        let now = unix_ms(SystemTime::now());
+        let expiry = now.saturating_add(u64::try_from(HOLD.as_millis()).unwrap_or(u64::MAX));
+        let mut conn = self.conn.clone();
+        let mut reserve = RESERVE.prepare_invoke();
+        reserve
+            .key(&self.stream)
+            .key(&self.held)
+            .arg(self.capacity)
+            .arg(&token)
+            .arg(expiry)
+            .arg(now);
+        let mut held: RedisResult<i64> = reserve.invoke_async(&mut conn).await;
+        if held.as_ref().is_err_and(dropped) {
+            held = reserve.invoke_async(&mut conn).await;
+        }
+        if held.map_err(unavailable)? == 0 {
+            return Err(ServiceError::ResourceExhausted(
+                "the solve queue is full; retry later".into(),
+            ));
+        }
+        Ok(token)
+    }
+
+    /// Gives back a place held by [`RedisQueue::reserve`]; a failure only
+    /// leaves it held until it expires.
+    pub async fn release(&self, token: &str) {
+        let released: RedisResult<i64> = redis::cmd("ZREM")
+            .arg(&self.held)
+            .arg(token)
+            .query_async(&mut self.conn.clone())
+            .await;
+        if let Err(err) = released {
+            tracing::debug!(%err, "a held place on the solve queue expires instead");
+        }
     }
 
     /// A handle on a job just submitted through this replica.

@@ -69,6 +69,10 @@ pub struct JobOptions {
     pub lp_algorithm: LpAlgorithm,
     pub solver_log: bool,
     pub highs_options: Vec<(String, String)>,
+    /// The memory budget of the submitting server (see
+    /// [`SolveOptions::max_model_mb`]).
+    #[serde(default)]
+    pub max_model_mb: Option<u64>,
 }
 
 impl From<&SolveOptions> for JobOptions {
@@ -80,6 +84,7 @@ impl From<&SolveOptions> for JobOptions {
             lp_algorithm: o.lp_algorithm,
             solver_log: o.solver_log,
             highs_options: o.highs_options.clone(),
+            max_model_mb: o.max_model_mb,
         }
     }
 }
@@ -94,6 +99,7 @@ impl JobOptions {
             lp_algorithm: self.lp_algorithm,
             solver_log: self.solver_log,
             highs_options: self.highs_options.clone(),
+            max_model_mb: self.max_model_mb,
             ..SolveOptions::default()
         }
     }

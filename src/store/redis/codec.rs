@@ -368,6 +368,12 @@ struct PlanRecordWire<'a> {
 ///
 /// `FailedPrecondition` when the plan holds a number JSON cannot carry in
 /// a place that must have one (a NaN quantity, say).
+/// A time as milliseconds since the Unix epoch, for sorted-set scores.
+pub(super) fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 pub(super) fn encode_plan(record: &PlanRecord) -> Result<String, StoreError> {
     let PlanRecord {
         plan_id,

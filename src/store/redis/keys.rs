@@ -11,9 +11,11 @@
 //! | `<p>:net:{<n>}:publishes` | HASH | publish request id → receipt JSON |
 //! | `<p>:net:{<n>}:log:<e>` | STREAM | supplier `e`'s allocation versions, entry id `<version>-0` |
 //! | `<p>:net:{<n>}:acks:<e>` | LIST | supplier `e`'s acknowledgements, oldest first |
+//! | `<p>:net:{<n>}:ackv:<e>` | HASH | version → supplier `e`'s acknowledgement of it |
 //! | `<p>:net:{<n>}:policy` | STRING | re-plan policy JSON |
 //! | `<p>:net:{<n>}:scenarios` | HASH | scenario id → scenario JSON |
 //! | `<p>:net:{<n>}:scenario_plans` | HASH | scenario id → plans of its latest solve |
+//! | `<p>:net:{<n>}:plans` | ZSET | the network's plan ids by creation time (ms) |
 //! | `<p>:plan:{<plan>}` | STRING | plan record JSON, written once |
 //! | `<p>:scenario:{<s>}` | STRING | the network id of scenario `s` |
 //! | `<p>:alloc` | channel | one message per appended allocation version |
@@ -110,6 +112,12 @@ impl NetworkKeys {
         format!("{}:acks:{}", self.base, escape(enterprise))
     }
 
+    /// A supplier's acknowledgements by version (a hash), which makes the
+    /// first answer to a version stand.
+    pub fn ack_index(&self, enterprise: &str) -> String {
+        format!("{}:ackv:{}", self.base, escape(enterprise))
+    }
+
     pub fn policy(&self) -> String {
         format!("{}:policy", self.base)
     }
@@ -120,6 +128,12 @@ impl NetworkKeys {
 
     pub fn scenario_plans(&self) -> String {
         format!("{}:scenario_plans", self.base)
+    }
+
+    /// The network's plans by creation time (a sorted set): what the
+    /// store's retention prunes, and what a publish checks its plan is in.
+    pub fn plans(&self) -> String {
+        format!("{}:plans", self.base)
     }
 }
 

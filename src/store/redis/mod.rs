@@ -22,11 +22,12 @@
 mod codec;
 mod keys;
 mod notify;
+mod retention;
 mod scripts;
 
 use super::{
     Acknowledgement, AllocationVersion, NetworkChange, NetworkSummary, NetworkVersion, PlanRecord,
-    Publish, PublishReceipt, ReplanPolicy, ScenarioRecord, Store, StoreError,
+    Publish, PublishReceipt, ReplanPolicy, Retention, ScenarioRecord, Store, StoreError,
 };
 use crate::model::{Allocation, NetworkDoc};
 use crate::planning::diff_allocations;
@@ -59,6 +60,7 @@ pub struct RedisStore {
 }
 
 struct Inner {
+    retention: Retention,
     prefix: String,
     client: redis::Client,
     conn: ConnectionManager,
@@ -116,6 +118,19 @@ impl RedisStore {
     /// `Unavailable` when the URL is not a Redis URL or the server cannot
     /// be reached.
     pub async fn connect(url: &str, prefix: &str) -> Result<RedisStore, StoreError> {
+        RedisStore::connect_with(url, prefix, Retention::default()).await
+    }
+
+    /// [`RedisStore::connect`], keeping the history `retention` says.
+    ///
+    /// # Errors
+    ///
+    /// As [`RedisStore::connect`].
+    pub async fn connect_with(
+        url: &str,
+        prefix: &str,
+        retention: Retention,
+    ) -> Result<RedisStore, StoreError> {
         let client = redis::Client::open(url).map_err(redis_error)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECTION_TIMEOUT))
@@ -135,6 +150,7 @@ impl RedisStore {
         );
         Ok(RedisStore {
             inner: Arc::new(Inner {
+                retention: retention.at_least_one(),
                 prefix: prefix.to_string(),
                 client,
                 conn,
@@ -324,14 +340,18 @@ impl Store for RedisStore {
             .await
             .map_err(redis_error)?;
         match status.as_str() {
-            "ok" => Ok(NetworkVersion {
-                network_id: network_id.to_string(),
-                version: parse_version(&value)?,
-                created_at,
-                change,
-                reason: reason.to_string(),
-                document,
-            }),
+            "ok" => {
+                let stored = NetworkVersion {
+                    network_id: network_id.to_string(),
+                    version: parse_version(&value)?,
+                    created_at,
+                    change,
+                    reason: reason.to_string(),
+                    document,
+                };
+                self.prune(network_id).await;
+                Ok(stored)
+            }
             "conflict" => Err(StoreError::Conflict(format!(
                 "network \"{network_id}\" is at version {value}, not {}",
                 expected_version.unwrap_or(0)
@@ -425,11 +445,22 @@ impl Store for RedisStore {
     async fn put_plan(&self, record: PlanRecord) -> Result<(), StoreError> {
         self.require_network(&record.network_id).await?;
         let json = codec::encode_plan(&record)?;
+        let mut conn = self.conn();
+        // Indexed first: a plan is publishable only while it is indexed
+        // (see PUBLISH), so a plan stored here is never one that cannot be.
+        redis::cmd("ZADD")
+            .arg(self.keys().network(&record.network_id).plans())
+            .arg("NX")
+            .arg(codec::unix_ms(record.created_at))
+            .arg(&record.plan_id)
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(redis_error)?;
         let reply: Value = redis::cmd("SET")
             .arg(self.keys().plan(&record.plan_id))
             .arg(json)
             .arg("NX")
-            .query_async(&mut self.conn())
+            .query_async(&mut conn)
             .await
             .map_err(redis_error)?;
         match reply {
@@ -437,7 +468,10 @@ impl Store for RedisStore {
                 "plan \"{}\" already exists",
                 record.plan_id
             ))),
-            _ => Ok(()),
+            _ => {
+                self.prune(&record.network_id).await;
+                Ok(())
+            }
         }
     }
 
@@ -546,7 +580,10 @@ impl Store for RedisStore {
             let planned = plan_publish(&publish, read_version + 1, SystemTime::now(), last);
 
             let mut script = scripts::PUBLISH.prepare_invoke();
-            script.key(keys.meta()).key(keys.publishes());
+            script
+                .key(keys.meta())
+                .key(keys.publishes())
+                .key(keys.plans());
             script
                 .arg(read_version.to_string())
                 .arg((read_version + 1).to_string())
@@ -584,6 +621,7 @@ impl Store for RedisStore {
                 // The same request id won a race with this call.
                 "receipt" => return codec::decode_receipt(&value),
                 "retry" => continue,
+                "gone" => return Err(StoreError::not_found("plan", &publish.plan_id)),
                 other => return Err(reply_error(other)),
             }
         }
@@ -658,19 +696,37 @@ impl Store for RedisStore {
         ack: Acknowledgement,
     ) -> Result<(Acknowledgement, u64), StoreError> {
         let keys = self.keys().network(network_id);
-        let (status, value): (String, String) = scripts::ACKNOWLEDGE
+        let reply: Vec<String> = scripts::ACKNOWLEDGE
             .key(keys.meta())
             .key(keys.log(&ack.enterprise))
             .key(keys.acks(&ack.enterprise))
+            .key(keys.ack_index(&ack.enterprise))
             .arg(ack.version.to_string())
             .arg(codec::encode_ack(&ack)?)
             .invoke_async(&mut self.conn())
             .await
             .map_err(redis_error)?;
-        match status.as_str() {
+        let (status, value) = match reply.as_slice() {
+            [status, value, ..] => (status.as_str(), value.as_str()),
+            _ => return Err(reply_error("a short acknowledge reply")),
+        };
+        match status {
             "ok" => {
-                let latest = parse_version(&value)?;
+                let latest = parse_version(value)?;
                 Ok((ack, latest))
+            }
+            "recorded" => {
+                let latest = parse_version(value)?;
+                let recorded = codec::decode_ack(
+                    reply
+                        .get(2)
+                        .ok_or_else(|| reply_error("no recorded answer"))?,
+                )?;
+                if recorded.accepted == ack.accepted {
+                    Ok((recorded, latest))
+                } else {
+                    Err(crate::store::contradicts(&recorded))
+                }
             }
             "no_version" => Err(StoreError::not_found(
                 "allocation version",

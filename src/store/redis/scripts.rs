@@ -35,8 +35,8 @@ return {'ok', tostring(version)}
 /// Commits a publish: new allocation versions, the network's publish state,
 /// the receipt under its request id, and one notification per new version.
 ///
-/// KEYS: meta, publishes, then the log of every supplier of the publish,
-/// each once. ARGV: the publish version read (`"0"` for none), the new
+/// KEYS: meta, publishes, the network's plan index, then the log of every
+/// supplier of the publish, each once. ARGV: the publish version read (`"0"` for none), the new
 /// publish version, `"1"` when there is a request id and `"0"` when not,
 /// the request id, the receipt JSON, the plan id, the publish time JSON,
 /// the notification channel; then per log key: the latest version read,
@@ -44,7 +44,7 @@ return {'ok', tostring(version)}
 /// JSON, notification payload).
 ///
 /// Answers `{"ok", ""}`; `{"receipt", json}` when the request id was used
-/// meanwhile; `{"retry", ""}` when the network's publish state or a log
+/// meanwhile; `{"gone", ""}` when retention dropped the plan meanwhile; `{"retry", ""}` when the network's publish state or a log
 /// moved since it was read, so the diff must be computed again. Checking
 /// the publish version alone would do (every append bumps it); the logs
 /// are checked too so that an explicit-id `XADD` can never fail halfway.
@@ -56,11 +56,16 @@ if ARGV[3] == '1' then
   local done = redis.call('HGET', publishes, ARGV[4])
   if done then return {'receipt', done} end
 end
+-- Retention drops a plan from the index first (PRUNE_PLANS, in this slot),
+-- so a plan still indexed here cannot be dropped once it is committed.
+if not redis.call('ZSCORE', KEYS[3], ARGV[6]) then
+  return {'gone', ''}
+end
 if (redis.call('HGET', meta, 'publish_version') or '0') ~= ARGV[1] then
   return {'retry', ''}
 end
 local a = 9
-for k = 3, #KEYS do
+for k = 4, #KEYS do
   local top = redis.call('XREVRANGE', KEYS[k], '+', '-', 'COUNT', 1)
   local latest = '0'
   if top[1] then latest = string.match(top[1][1], '^(%d+)%-') end
@@ -69,7 +74,7 @@ for k = 3, #KEYS do
 end
 local notes = {}
 a = 9
-for k = 3, #KEYS do
+for k = 4, #KEYS do
   local n = tonumber(ARGV[a + 1])
   for i = 0, n - 1 do
     local b = a + 2 + 3 * i
@@ -92,11 +97,14 @@ return {'ok', ''}
     )
 });
 
-/// Records a supplier's acknowledgement of one of its versions.
+/// Records a supplier's acknowledgement of one of its versions, unless the
+/// version has one already: the first answer stands.
 ///
-/// KEYS: meta, the supplier's log, its acknowledgements. ARGV: the version
-/// acknowledged, the acknowledgement JSON. Answers `{"ok", latest}`,
-/// `{"no_version", latest}` or `{"no_network", "0"}`.
+/// KEYS: meta, the supplier's log, its acknowledgements (a list, oldest
+/// first), the same by version (a hash). ARGV: the version acknowledged,
+/// the acknowledgement JSON. Answers `{"ok", latest}`, `{"recorded",
+/// latest, json}` with the answer recorded before, `{"no_version", latest}`
+/// or `{"no_network", "0"}`.
 pub(super) static ACKNOWLEDGE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -110,8 +118,35 @@ local version = tonumber(ARGV[1])
 if version < 1 or version > tonumber(latest) then
   return {'no_version', latest}
 end
+local recorded = redis.call('HGET', KEYS[4], ARGV[1])
+if recorded then
+  return {'recorded', latest, recorded}
+end
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
 redis.call('RPUSH', KEYS[3], ARGV[2])
 return {'ok', latest}
+"#,
+    )
+});
+
+/// Takes plans out of a network's plan index for retention to delete,
+/// except the committed plan: a publish checks the index in the same
+/// script as it commits, so a plan is either committed or taken, never
+/// both.
+///
+/// KEYS: meta, plan index. ARGV: the plan ids to take. Answers the ids
+/// taken.
+pub(super) static PRUNE_PLANS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local committed = redis.call('HGET', KEYS[1], 'published_plan_id')
+local taken = {}
+for _, id in ipairs(ARGV) do
+  if id ~= committed and redis.call('ZREM', KEYS[2], id) == 1 then
+    taken[#taken + 1] = id
+  end
+end
+return taken
 "#,
     )
 });
