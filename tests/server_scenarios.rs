@@ -85,7 +85,13 @@ async fn scenarios_branch_solve_compare_and_promote() {
         .into_iter()
         .map(|v| v.field)
         .collect();
-    assert_eq!(fields, ["changes[0].scope.site", "changes[1].periods.last"]);
+    assert_eq!(
+        fields,
+        [
+            "changes[0].outage.site",
+            "changes[1].lane_closure.periods.last"
+        ]
+    );
 
     // Two scenarios: demand up 20 %, and a carbon price of 80.
     let mut ids = Vec::new();

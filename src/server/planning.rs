@@ -4,6 +4,7 @@
 use crate::model::text::echo;
 use crate::model::{NetworkDoc, Plan, PlanStatus};
 use crate::planning::renovation;
+use crate::planning::size::over_budget;
 use crate::planning::SolveOptions;
 use crate::server::auth::{Caller, Need};
 use crate::server::jobs::{
@@ -61,17 +62,24 @@ impl PlanningApi {
         limit.min(limits.max_time_limit.as_secs_f64())
     }
 
+    /// The network version a solve plans, refused at once when its model
+    /// is over this server's memory budget (stored before the budget was
+    /// lowered, or by another replica), rather than by the job.
     async fn network(
         &self,
         network_id: &str,
         version: u64,
     ) -> Result<NetworkVersion, ServiceError> {
         crate::server::network::check_network_id(network_id)?;
-        Ok(self
+        let network = self
             .state
             .store
             .get_network(network_id, (version != 0).then_some(version))
-            .await?)
+            .await?;
+        if let Some(reason) = over_budget(&network.document, self.state.limits.max_model_mb) {
+            return Err(ServiceError::invalid("network_id", reason));
+        }
+        Ok(network)
     }
 
     /// Submits a plain solve of a network version.
@@ -509,7 +517,12 @@ impl PlanningService for PlanningApi {
         let pb::SetReplanPolicyRequest { network_id, policy } = request.into_inner();
         crate::server::network::check_network_id(&network_id)?;
         let policy = records::replan_policy_from_pb(policy.as_ref())?;
-        let network = self.network(&network_id, 0).await?;
+        let network = self
+            .state
+            .store
+            .get_network(&network_id, None)
+            .await
+            .map_err(ServiceError::from)?;
         check_freeze("policy.freeze_until", policy.freeze_until, &network)?;
         self.state
             .store

@@ -6,7 +6,7 @@
 //! plan, except `PromoteScenario`, which makes the changed document a new
 //! live version.
 
-use crate::model::scenario::{apply_changes, PeriodRange};
+use crate::model::scenario::{apply_changes, PeriodRange, ScenarioChange};
 use crate::model::text::echo;
 use crate::model::{NetworkDoc, Plan};
 use crate::planning::{
@@ -18,7 +18,7 @@ use crate::server::pb;
 use crate::server::pb::scenario_service_server::ScenarioService;
 use crate::server::records::{network_version, plan_to_pb};
 use crate::server::scenario_records::{
-    changes_from_pb, comparison_to_pb, criticality_to_pb, kpi_from_pb, scenario_to_pb,
+    changes_from_pb, comparison_to_pb, criticality_to_pb, kpi_from_pb, request_path, scenario_to_pb,
 };
 use crate::server::state::AppState;
 use crate::server::status::{check_id, check_text, ServiceError, Violation};
@@ -44,22 +44,25 @@ const MAX_SCENARIOS_PER_CALL: usize = 100;
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::SolveScenariosResponse, Status>> + Send>>;
 
 /// A problem of applying changes, put under the request's fields: change
-/// problems keep their `changes[i]` path, problems of the changed document
-/// go under `scenario_document`.
-fn change_problems(problems: Vec<crate::model::Problem>) -> ServiceError {
-    ServiceError::Invalid(
-        problems
-            .into_iter()
-            .map(|p| {
-                let field = if p.path.starts_with("changes[") {
-                    p.path
-                } else {
-                    crate::server::status::join_path("scenario_document", &p.path)
-                };
-                Violation::new(field, p.reason)
-            })
-            .collect(),
-    )
+/// problems at the change's proto path (`changes[0].outage.site`, see
+/// [`request_path`]), problems of the changed document under
+/// `scenario_document`.
+fn change_problems(
+    changes: &[ScenarioChange],
+) -> impl FnOnce(Vec<crate::model::Problem>) -> ServiceError + '_ {
+    move |problems| {
+        ServiceError::Invalid(
+            problems
+                .into_iter()
+                .map(|p| {
+                    let field = request_path(changes, &p.path).unwrap_or_else(|| {
+                        crate::server::status::join_path("scenario_document", &p.path)
+                    });
+                    Violation::new(field, p.reason)
+                })
+                .collect(),
+        )
+    }
 }
 
 impl ScenarioApi {
@@ -182,7 +185,7 @@ impl ScenarioService for ScenarioApi {
             .await
             .map_err(ServiceError::from)?;
         // Checked now, so a stored scenario always applies to its base.
-        apply_changes(&base.document, &changes).map_err(change_problems)?;
+        apply_changes(&base.document, &changes).map_err(change_problems(&changes))?;
         // Scenarios are kept until deleted; their number is what bounds them.
         let existing = self
             .state
@@ -446,7 +449,8 @@ impl ScenarioService for ScenarioApi {
                 .get_plan(base_id)
                 .await
                 .map_err(ServiceError::from)?;
-            let doc = apply_changes(&network.document, &s.changes).map_err(change_problems)?;
+            let doc = apply_changes(&network.document, &s.changes)
+                .map_err(change_problems(&s.changes))?;
             comparisons.push((
                 s.scenario_id.clone(),
                 compare(&network.document, &base.plan, &doc, &plan.plan),
@@ -564,7 +568,8 @@ impl ScenarioService for ScenarioApi {
             ))
             .into());
         }
-        let doc = apply_changes(&latest.document, &scenario.changes).map_err(change_problems)?;
+        let doc = apply_changes(&latest.document, &scenario.changes)
+            .map_err(change_problems(&scenario.changes))?;
         self.state.check_limits("scenario_document", &doc)?;
         // Conditional on the base version: a change stored meanwhile makes
         // this ABORTED too.

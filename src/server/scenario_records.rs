@@ -165,6 +165,40 @@ pub fn changes_from_pb(
     }
 }
 
+/// The request path of a problem the model reports for a change
+/// (`changes[i].<field>` in the change's own terms), or `None` for a path
+/// that is not a change's. A change is a oneof member named by its kind,
+/// whose own oneofs (an outage's scope, a capacity factor's target) put
+/// their members directly in it: `changes[0].scope.site` is
+/// `changes[0].outage.site`.
+pub fn request_path(changes: &[ScenarioChange], path: &str) -> Option<String> {
+    let rest = path.strip_prefix("changes[")?;
+    let (index, rest) = rest.split_once(']')?;
+    let change = changes.get(index.parse::<usize>().ok()?)?;
+    let kind = change.kind();
+    let rest = rest.strip_prefix('.').unwrap_or(rest);
+    let field = match (kind, rest) {
+        (_, "") => String::new(),
+        ("remove_demand" | "remove_renovation", "id") => String::new(),
+        ("carbon_price", "price") => String::new(),
+        ("add_demand", r) => r.strip_prefix("demand").unwrap_or(r).to_string(),
+        ("add_renovation", r) => r.strip_prefix("renovation").unwrap_or(r).to_string(),
+        (_, r) => {
+            let r = ["scope.", "target."]
+                .iter()
+                .find_map(|p| r.strip_prefix(p))
+                .unwrap_or(r);
+            format!(".{r}")
+        }
+    };
+    let field = if field.is_empty() || field.starts_with('.') || field.starts_with('[') {
+        field
+    } else {
+        format!(".{field}")
+    };
+    Some(format!("changes[{index}].{kind}{field}"))
+}
+
 pub fn change_to_pb(c: &ScenarioChange) -> pb::ScenarioChange {
     use pb::scenario_change::Change;
     let change = match c.clone() {
@@ -380,5 +414,41 @@ pub fn criticality_to_pb(c: &Criticality) -> pb::SweepCriticalityResponse {
             })
             .collect(),
         skipped: c.skipped.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::scenario::{OutageScope, PeriodRange};
+
+    #[test]
+    fn model_paths_of_changes_become_proto_paths() {
+        let changes = vec![
+            ScenarioChange::Outage {
+                scope: OutageScope::Site("s".into()),
+                periods: PeriodRange { first: 0, last: 1 },
+            },
+            ScenarioChange::RemoveDemand { id: "d".into() },
+            ScenarioChange::CarbonPrice { price: -1.0 },
+            ScenarioChange::LaneClosure {
+                lane: "l".into(),
+                periods: PeriodRange { first: 0, last: 1 },
+            },
+        ];
+        let at = |p: &str| request_path(&changes, p);
+        assert_eq!(
+            at("changes[0].scope.site").unwrap(),
+            "changes[0].outage.site"
+        );
+        assert_eq!(
+            at("changes[0].periods.last").unwrap(),
+            "changes[0].outage.periods.last"
+        );
+        assert_eq!(at("changes[1].id").unwrap(), "changes[1].remove_demand");
+        assert_eq!(at("changes[2].price").unwrap(), "changes[2].carbon_price");
+        assert_eq!(at("changes[3]").unwrap(), "changes[3].lane_closure");
+        assert_eq!(at("changes[9].x"), None);
+        assert_eq!(at("lines[0].capacity"), None);
     }
 }

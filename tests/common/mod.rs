@@ -44,12 +44,17 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(tokens: Option<Tokens>, workers: usize, queue: usize) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let mut config = ServerConfig::new(Arc::new(MemoryStore::new()));
         config.tokens = tokens;
         config.solve_workers = workers;
         config.solve_queue = queue;
+        TestServer::start_config(config).await
+    }
+
+    /// A server with any configuration (a store the test keeps a handle on).
+    pub async fn start_config(config: ServerConfig) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
             run(config, listener, async {
