@@ -3,7 +3,9 @@
 #   make deps     install what HiGHS needs to build from source (and redis-server)
 #   make build    release build
 #   make run      start the gRPC server with the demo chain examples/data/gearbox.json loaded
-#   make test     fmt check, clippy, cargo test (with a local Redis for the store tests)
+#   make test     fmt check, clippy, cargo test (with a local Redis for the store tests),
+#                 fuzzing included at 256 cases per property
+#   make fuzz     the fuzz properties only, at FUZZ_CASES cases each (default 20000)
 #   make bench    benchmark on ../shared/bench-data
 #   make agreement  compare optima with ../shared/tools/oracle.py
 #   make proto-lint  buf lint of proto/ (buf from npm, kept under target/)
@@ -47,7 +49,7 @@ REDIS_STOP = \
 	  rm -f $(REDIS_PIDFILE); \
 	fi
 
-.PHONY: all deps build run test bench agreement fmt lint proto-lint clean redis redis-stop
+.PHONY: all deps build run test fuzz bench agreement fmt lint proto-lint clean redis redis-stop
 
 all: build
 
@@ -112,6 +114,13 @@ test: deps redis proto-lint
 	} || status=$$?; \
 	$(REDIS_STOP); \
 	exit $$status
+
+## fuzz: the property-based fuzzing of tests/fuzz.rs (document parser and
+## validation, scenario changes, gRPC request decoding) at FUZZ_CASES cases
+## per property; `make test` runs the same properties at proptest's default.
+FUZZ_CASES ?= 20000
+fuzz: deps
+	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) test --release --test fuzz -- --nocapture
 
 ## bench: time the planner on generated chains and the Willems chains.
 bench: deps

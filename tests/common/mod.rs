@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
+pub mod invariants;
 pub mod processes;
 
 use chainplan::model::{parse_network, NetworkDoc};
@@ -38,6 +39,8 @@ pub fn pb_doc(doc: &NetworkDoc) -> pb::NetworkDocument {
 
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The server's store, whose invariants are checked when it stops.
+    pub store: Arc<dyn chainplan::store::Store>,
     stop: Option<oneshot::Sender<()>>,
     handle: JoinHandle<()>,
 }
@@ -53,6 +56,7 @@ impl TestServer {
 
     /// A server with any configuration (a store the test keeps a handle on).
     pub async fn start_config(config: ServerConfig) -> TestServer {
+        let store = config.store.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
@@ -65,6 +69,7 @@ impl TestServer {
         });
         TestServer {
             addr,
+            store,
             stop: Some(tx),
             handle,
         }
@@ -84,7 +89,9 @@ impl TestServer {
         panic!("server did not come up");
     }
 
+    /// Checks the store's invariants, then stops the server.
     pub async fn stop(mut self) {
+        invariants::invariants(self.store.as_ref()).await;
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }

@@ -4,6 +4,7 @@
 //! and the server still answers health. After every call, refused or not,
 //! the store's invariants are checked.
 
+pub use crate::common::invariants::invariants;
 use crate::common::{gearbox, pb_doc, TestServer, NET};
 use chainplan::model::{NetworkDoc, Role as EnterpriseRole};
 use chainplan::planning::generate::{generate, GeneratorSpec};
@@ -16,7 +17,7 @@ use chainplan::server::pb::scenario_service_client::ScenarioServiceClient;
 use chainplan::server::pb::supplier_service_client::SupplierServiceClient;
 use chainplan::server::ServerConfig;
 use chainplan::store::{MemoryStore, Retention, Store};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use tonic::metadata::MetadataValue;
@@ -388,62 +389,7 @@ pub async fn snapshot(store: &dyn Store) -> Snapshot {
     Snapshot { networks }
 }
 
-fn suppliers(doc: &NetworkDoc) -> Vec<String> {
-    doc.enterprises
-        .iter()
-        .filter(|e| e.role == EnterpriseRole::Supplier)
-        .map(|e| e.id.clone())
-        .collect()
-}
-
-/// What must hold of the store after any call: the latest version is
-/// readable; the committed plan exists, belongs to the network and its
-/// version is kept; every supplier log counts 1, 2, ... with no gap; every
-/// acknowledgement answers a version of the log, at most one per version;
-/// every scenario's base version and plans exist.
-pub async fn invariants(store: &dyn Store) {
-    for summary in store.list_networks().await.unwrap() {
-        let id = summary.latest.network_id.clone();
-        let latest = store.get_network(&id, None).await.unwrap();
-        assert_eq!(latest.version, summary.latest.version);
-        if let Some(plan_id) = &summary.published_plan_id {
-            let plan = store.get_plan(plan_id).await.expect("committed plan");
-            assert_eq!(plan.network_id, id);
-            assert!(plan.network_version <= latest.version);
-            store
-                .get_network(&id, Some(plan.network_version))
-                .await
-                .expect("the committed plan's version is kept");
-            assert!(plan.plan.status.has_solution());
-        }
-        for e in suppliers(&latest.document) {
-            let log = store.allocation_log(&id, &e, 0).await.unwrap();
-            for (i, v) in log.iter().enumerate() {
-                assert_eq!(v.version, i as u64 + 1, "log of {e} has a gap");
-                assert!(v.publish_version <= summary.publish_version);
-            }
-            let answers = store.acknowledgements(&id, &e).await.unwrap();
-            let mut seen = BTreeSet::new();
-            for a in &answers {
-                assert!(a.version >= 1 && a.version <= log.len() as u64);
-                assert!(seen.insert(a.version), "two answers to {e}@{}", a.version);
-                assert!(a.text.len() <= 4096);
-            }
-        }
-        for s in store.list_scenarios(&id).await.unwrap() {
-            store
-                .get_network(&id, Some(s.base_version))
-                .await
-                .expect("a scenario's base version is kept");
-            for plan in s.plan_id.iter().chain(&s.base_plan_id) {
-                store
-                    .get_plan(plan)
-                    .await
-                    .expect("a scenario's plan is kept");
-            }
-        }
-    }
-}
+use crate::common::invariants::suppliers;
 
 /// A MILP that HiGHS cannot prove optimal within minutes on any machine
 /// (a 1.5% gap after 30 s here), to hold a solver worker for as long as a
