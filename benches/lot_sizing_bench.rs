@@ -51,7 +51,7 @@ use chainplan::import::trigeiro::read_trigeiro;
 use chainplan::import::willems::read_willems;
 use chainplan::model::{NetworkDoc, Plan, PlanStatus};
 use chainplan::planning::generate::add_renovation_candidates;
-use chainplan::planning::{solve, Progress, SolveOptions};
+use chainplan::planning::{solve, Phase, Progress, SolveOptions};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::collections::HashMap;
@@ -580,7 +580,7 @@ fn run_to_gap(name: &str, doc: &NetworkDoc, args: &Args) -> Result<Solved, Strin
     options.progress = Some(Arc::new(move |p: &Progress| {
         let mut reached = seen.lock().unwrap_or_else(|e| e.into_inner());
         let at_gap = p.gap.is_some_and(|g| g <= gap);
-        let searched = p.best_objective.is_some() && !matches!(p.phase, "build" | "solve");
+        let searched = p.best_objective.is_some() && !matches!(p.phase, Phase::Build | Phase::Solve);
         if reached.is_none() && (at_gap || searched) {
             *reached = Some(p.elapsed_seconds);
         }

@@ -6,7 +6,7 @@
 
 use chainplan::model::{NetworkDoc, PlanStatus};
 use chainplan::planning::generate::{generate, GeneratorSpec};
-use chainplan::planning::{solve, LpAlgorithm, PlanError, Progress, SolveOptions};
+use chainplan::planning::{solve, LpAlgorithm, Phase, PlanError, Progress, SolveOptions};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -109,12 +109,12 @@ fn a_solve_cancelled_before_it_starts_returns_cancelled() {
 
 #[test]
 fn a_milp_cancelled_while_solving_stops_with_its_incumbent_or_cancelled() {
-    let (options, reports, canceller) = cancelling_options(|p| p.phase == "solve");
+    let (options, reports, canceller) = cancelling_options(|p| p.phase == Phase::Solve);
     let result = solve(&hard_milp(), &options);
     canceller.join().unwrap();
     let reports = reports.lock().unwrap();
     assert!(
-        reports.iter().any(|p| p.phase == "solve"),
+        reports.iter().any(|p| p.phase == Phase::Solve),
         "progress never reported the solve phase: {reports:?}"
     );
     match result {
@@ -131,12 +131,12 @@ fn a_milp_cancelled_while_solving_stops_with_its_incumbent_or_cancelled() {
 /// Cancels an LP once it is in the solve phase: HiGHS stops at its next
 /// simplex or IPM iteration, with no solution to return.
 fn cancel_lp_while_solving(algorithm: LpAlgorithm) {
-    let (mut options, reports, canceller) = cancelling_options(|p| p.phase == "solve");
+    let (mut options, reports, canceller) = cancelling_options(|p| p.phase == Phase::Solve);
     options.lp_algorithm = algorithm;
     let result = solve(&big_lp(), &options);
     canceller.join().unwrap();
     let reports = reports.lock().unwrap();
-    assert!(reports.iter().any(|p| p.phase == "solve"), "{reports:?}");
+    assert!(reports.iter().any(|p| p.phase == Phase::Solve), "{reports:?}");
     assert!(
         reports
             .iter()

@@ -5,8 +5,9 @@
 //! through [`crate::model::validate`] before it is stored.
 
 use super::text::echo;
-use super::validate::amount_problem;
-use super::{Demand, NetworkDoc, PerPeriod, Problem, Receipt};
+use super::doc::{Demand, NetworkDoc, PerPeriod, Receipt};
+use super::problem::Problem;
+use super::validate::{amount_problem, validate};
 
 /// One change to the orders of a network.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,7 +104,7 @@ impl Edited {
     /// # Errors
     /// Every rule the result breaks.
     pub fn validated(self) -> Result<NetworkDoc, Vec<EditProblem>> {
-        let report = super::validate(&self.doc);
+        let report = validate(&self.doc);
         if report.is_valid() {
             return Ok(self.doc);
         }

@@ -12,7 +12,8 @@ pub mod text;
 pub mod validate;
 
 pub use doc::*;
-pub use parse::{parse_network, DocError, MAX_DOCUMENT_BYTES, MAX_PERIODS};
+pub use parse::{parse_network, DocError, MAX_DOCUMENT_BYTES};
+pub use validate::MAX_PERIODS;
 pub use plan::*;
 pub use problem::{Problem, ValidationReport};
 pub use validate::validate;

@@ -10,9 +10,6 @@ use thiserror::Error;
 /// The largest document accepted, in bytes.
 pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024 * 1024;
 
-/// The longest horizon accepted.
-pub const MAX_PERIODS: u32 = 10_000;
-
 /// Why a document cannot be planned.
 #[derive(Debug, Error)]
 pub enum DocError {

@@ -2,6 +2,7 @@
 //! writes and what the service hands out. Values only; computing them is the
 //! planning core's job.
 
+use super::doc::Goal;
 use serde::{Deserialize, Serialize};
 
 /// How the solve ended.
@@ -282,7 +283,7 @@ pub struct Plan {
 /// How a plan stands on one goal it was solved for.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GoalOutcome {
-    pub goal: crate::model::Goal,
+    pub goal: Goal,
     /// The plan's value of the goal.
     pub value: f64,
     /// The limit the goal was held to while later goals were minimised

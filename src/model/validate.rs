@@ -14,12 +14,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use super::doc::{Lane, Line, NetworkDoc, Objective, PerPeriod, Policy, Renovation, Role};
-use super::parse::MAX_PERIODS;
 use super::problem::{Problem, ValidationReport};
 
 /// The largest magnitude accepted for any number: beyond it the solver's
 /// numerics break down (coefficient ranges of 1e20 and more).
 pub const MAX_MAGNITUDE: f64 = 1e12;
+
+/// The longest horizon accepted.
+pub const MAX_PERIODS: u32 = 10_000;
 
 /// The largest model accepted: periods times period-indexed elements
 /// (operations, lane items, stocks, demands), a proxy for the variable count.

@@ -5,7 +5,10 @@
 //! The base document is only read; each scenario gets its own changed copy.
 //! Plain `std::thread::scope` threads: no tokio, like the rest of the core.
 
-use super::solve::{solve, PlanError, Progress, SolveOptions};
+use super::error::PlanError;
+use super::options::SolveOptions;
+use super::progress::Progress;
+use super::solve::solve;
 use crate::model::scenario::{apply_changes, ScenarioChange};
 use crate::model::{NetworkDoc, Plan, PlanStatus, Problem};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -6,10 +6,13 @@
 //! one side of a conflict; forbidding slack on each blamed constraint in turn
 //! reveals the constraints it conflicts with.
 
-use super::formulation::{Mode, PlanModel, EPS};
+use super::error::PlanError;
+use super::formulation::PlanModel;
+use super::highs::{run_highs, Outcome};
+use super::lp::{Mode, EPS};
 use super::network::Network;
 use super::scope::Scope;
-use super::solve::{run_highs, Deadline, Outcome, PlanError, SolveOptions};
+use super::options::{Deadline, SolveOptions};
 use crate::model::Conflict;
 
 /// At most this many extra solves to find the other side of each conflict.

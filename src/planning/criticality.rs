@@ -9,7 +9,7 @@ use super::batch::solve_batch;
 use super::compare::{compare, Comparison};
 use super::graph::ChainGraph;
 use super::replan::affected_demands;
-use super::solve::SolveOptions;
+use super::options::SolveOptions;
 use crate::model::scenario::{OutageScope, PeriodRange, ScenarioChange};
 use crate::model::{NetworkDoc, Plan, PlanStatus, Role};
 use crate::table::{number, signed, Align, Table};

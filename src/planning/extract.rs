@@ -4,7 +4,8 @@
 //! allocation, bottlenecks from the capacity rows' duals, and for a re-plan
 //! how far the plan moved from its base plan.
 
-use super::formulation::{ModelMap, EPS};
+use super::formulation::ModelMap;
+use super::lp::EPS;
 use super::network::Network;
 use super::programme::window_cost;
 use crate::model::{
@@ -84,7 +85,7 @@ pub(crate) fn extract_plan(
     duals: Option<RowDuals>,
 ) -> Plan {
     let doc = net.doc;
-    let v = |c: &super::formulation::Col| {
+    let v = |c: &super::lp::Col| {
         let x = values.columns[c.col];
         if x.abs() < EPS {
             0.0

@@ -7,7 +7,7 @@
 //! Validating the baseline is `replan`'s job; this assumes it passed and
 //! skips whatever does not resolve rather than panicking.
 
-use super::formulation::{sum_of, Col, Columns, Making, Relaxation, Rows};
+use super::lp::{sum_of, Col, Columns, Making, Relaxation, Rows};
 use super::network::Network;
 use super::replan::{Baseline, CHANGE_TOLERANCE};
 use super::scope::Scope;

@@ -20,8 +20,9 @@ use super::programme::{window_cost, Programme};
 use super::replan::Baseline;
 use super::scope::Scope;
 use crate::model::Goal;
+use super::lp::{sum_of, Col, Columns, Making, Mode, Relaxation, Rows, EPS};
 use good_lp::solvers::highs::{highs, HighsProblem};
-use good_lp::{variable, Constraint, Expression, ProblemVariables, SolverModel, Variable};
+use good_lp::Expression;
 use std::collections::HashMap;
 
 /// Which delivery periods of demand `d` get a column. A delivery `t - due`
@@ -51,39 +52,6 @@ fn worth_delivering_late<'a>(
     }
 }
 
-/// A decision column: the good_lp variable and its column in HiGHS.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Col {
-    pub var: Variable,
-    pub col: usize,
-}
-
-/// Units made by an operation in a period, split by whether its line's
-/// renovation is done (item 8 of section 3 prices the two parts differently).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Making {
-    pub before: Option<Col>,
-    pub after: Option<Col>,
-}
-
-impl Making {
-    pub(crate) fn cols(&self) -> impl Iterator<Item = Col> {
-        self.before.into_iter().chain(self.after)
-    }
-}
-
-/// Which variant of the model to build.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Mode<'a> {
-    /// The model as MODEL.md states it.
-    Exact,
-    /// Binaries fixed to these values (setups then starts, in column order).
-    FixedIntegers(&'a [f64]),
-    /// Slack on the constraints that can conflict, except those at the
-    /// given paths; minimise total slack.
-    Elastic(&'a [String]),
-}
-
 /// Which relaxable constraint a slack column belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum SlackKey {
@@ -99,17 +67,6 @@ enum SlackKey {
     Group(usize),
     /// An item whose source lines are all renovated.
     KeepSource(usize),
-}
-
-/// What a slack column relaxes, for naming conflicts.
-#[derive(Debug, Clone)]
-pub(crate) struct Relaxation {
-    pub path: String,
-    pub what: String,
-    pub col: Col,
-    /// The slack lets the quantity exceed what is asked (a frozen quantity
-    /// made or shipped in excess), rather than fall short of it.
-    pub excess: bool,
 }
 
 /// What a model minimises, and the goals it holds within limits: a stage of
@@ -177,110 +134,6 @@ pub(crate) struct ModelMap {
     pub fence: Option<Fence>,
 }
 
-/// Values below this are solver noise.
-pub(crate) const EPS: f64 = 1e-9;
-
-pub(crate) struct Columns<'a> {
-    vars: ProblemVariables,
-    objective: Expression,
-    count: usize,
-    integers: usize,
-    mode: Mode<'a>,
-    fixed_next: usize,
-    /// Columns of binaries fixed to 1 (only in `Mode::FixedIntegers`).
-    fixed_on: std::collections::HashSet<usize>,
-}
-
-impl Columns<'_> {
-    pub(crate) fn add(&mut self, upper: f64, cost: f64) -> Col {
-        let def = if upper.is_finite() {
-            variable().min(0.0).max(upper)
-        } else {
-            variable().min(0.0)
-        };
-        self.push(def, cost)
-    }
-
-    fn binary(&mut self, cost: f64) -> Col {
-        let def = match self.mode {
-            Mode::FixedIntegers(values) => {
-                let v = values.get(self.fixed_next).copied().unwrap_or(0.0).round();
-                self.fixed_next += 1;
-                if v > 0.5 {
-                    self.fixed_on.insert(self.count);
-                }
-                variable().min(v).max(v)
-            }
-            _ => {
-                self.integers += 1;
-                variable().binary()
-            }
-        };
-        self.push(def, cost)
-    }
-
-    fn push(&mut self, def: good_lp::variable::VariableDefinition, cost: f64) -> Col {
-        let var = self.vars.add(def);
-        let col = self.count;
-        self.count += 1;
-        if cost != 0.0 && !matches!(self.mode, Mode::Elastic(_)) {
-            self.objective.add_mul(cost, var);
-        }
-        Col { var, col }
-    }
-
-    /// Adds `cost` per unit of an existing column to the objective (not in
-    /// elastic mode, which minimises slack only).
-    pub(crate) fn add_cost(&mut self, col: &Col, cost: f64) {
-        if cost != 0.0 && !self.is_elastic() {
-            self.objective.add_mul(cost, col.var);
-        }
-    }
-
-    pub(crate) fn is_elastic(&self) -> bool {
-        matches!(self.mode, Mode::Elastic(_))
-    }
-
-    /// Whether an elastic re-solve may relax the constraint at `path`.
-    pub(crate) fn may_relax(&self, path: &str) -> bool {
-        match self.mode {
-            Mode::Elastic(forbidden) => !forbidden.iter().any(|p| p == path),
-            _ => false,
-        }
-    }
-
-    /// A slack column priced 1 (held at 0 unless `allowed`).
-    pub(crate) fn slack(&mut self, allowed: bool) -> Col {
-        let upper = if allowed { f64::INFINITY } else { 0.0 };
-        let var = self.vars.add(variable().min(0.0).max(upper));
-        let col = self.count;
-        self.count += 1;
-        self.objective.add_mul(1.0, var);
-        Col { var, col }
-    }
-}
-
-pub(crate) struct Rows {
-    problem: HighsProblem,
-    count: usize,
-}
-
-impl Rows {
-    pub(crate) fn add(&mut self, c: Constraint) -> usize {
-        self.problem.add_constraint(c);
-        self.count += 1;
-        self.count - 1
-    }
-}
-
-pub(crate) fn sum_of<'c>(cols: impl IntoIterator<Item = (f64, &'c Col)>) -> Expression {
-    let mut e = Expression::with_capacity(4);
-    for (a, c) in cols {
-        e.add_mul(a, c.var);
-    }
-    e
-}
-
 impl PlanModel {
     /// Builds the model of `net` restricted to `scope`, with no baseline.
     #[cfg(test)]
@@ -321,15 +174,7 @@ impl PlanModel {
         let policy = &net.doc.policy;
         let price = policy.carbon_price;
         let elastic = matches!(mode, Mode::Elastic(_));
-        let mut cols = Columns {
-            vars: ProblemVariables::new(),
-            objective: Expression::with_capacity(1024),
-            count: 0,
-            integers: 0,
-            mode,
-            fixed_next: 0,
-            fixed_on: Default::default(),
-        };
+        let mut cols = Columns::new(mode);
 
         // Section 2, production x (split by renovation state) and setups y.
         let mut making = vec![vec![Making::default(); t_count]; net.operations.len()];
@@ -363,8 +208,8 @@ impl PlanModel {
                 if can_be_undone {
                     making[o][t].before = Some(cols.add(f64::INFINITY, op.cost + price * op.co2));
                 }
-                if can_be_done {
-                    let r = reno.expect("done only with a renovation");
+                // Only a line with a renovation can be done with it.
+                if let (true, Some(r)) = (can_be_done, reno) {
                     let (cf, qf) = (r.doc.cost_factor, r.doc.co2_factor);
                     making[o][t].after =
                         Some(cols.add(f64::INFINITY, op.cost * cf + price * op.co2 * qf));
@@ -480,7 +325,7 @@ impl PlanModel {
             delivered,
             unmet,
             start,
-            fixed_on: std::mem::take(&mut cols.fixed_on),
+            fixed_on: cols.fixed_on().clone(),
             lots,
         };
         // Slack columns must exist before the problem is created.
@@ -495,18 +340,19 @@ impl PlanModel {
         if let Some(parts) = &mut fence_parts {
             slack_plan.append(&mut parts.relaxations);
         }
-        let columns = cols.count;
-        let integer_columns = cols.integers;
+        let built = cols.finish();
+        let columns = built.count;
+        let integer_columns = built.integers;
         let echelon_lots = model.lots.iter().any(LotSizing::has_echelon);
         // MODEL.md's objective (on a re-plan, with the stability penalty).
-        let cost = cols.objective;
+        let cost = built.objective;
         let objective = if elastic {
             cost.clone()
         } else {
             model.goal_expr(goals.minimise, &cost)
         };
-        let problem = cols.vars.minimise(objective).using(highs);
-        let mut rows = Rows { problem, count: 0 };
+        let problem = built.vars.minimise(objective).using(highs);
+        let mut rows = Rows::new(problem);
         let (line_rows, lane_rows) = model.add_constraints(&mut rows);
         if !elastic {
             for &(goal, limit) in &goals.limits {
@@ -518,7 +364,7 @@ impl PlanModel {
         if let Some(parts) = fence_parts {
             parts.add_rows(&mut rows);
         }
-        let row_count = rows.count;
+        let row_count = rows.count();
         let map = ModelMap {
             columns,
             rows: row_count,
@@ -539,7 +385,7 @@ impl PlanModel {
             fence,
         };
         PlanModel {
-            problem: rows.problem,
+            problem: rows.into_problem(),
             map,
         }
     }
@@ -668,7 +514,7 @@ impl ModelRows<'_, '_> {
                 }
             }
         }
-        let forbidden: &[String] = match cols.mode {
+        let forbidden: &[String] = match cols.mode() {
             Mode::Elastic(paths) => paths,
             _ => &[],
         };
@@ -1131,3 +977,4 @@ impl ModelRows<'_, '_> {
         }
     }
 }
+

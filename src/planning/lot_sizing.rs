@@ -10,7 +10,7 @@
 //! by the items made from it at the same site and due then (multi-level lot
 //! sizing's echelon facility-location reformulation).
 
-use super::formulation::{sum_of, Col, Columns, Making, Rows};
+use super::lp::{sum_of, Col, Columns, Making, Rows};
 use super::network::{Network, Pair};
 use super::scope::Scope;
 use good_lp::Expression;
@@ -351,8 +351,10 @@ impl LotSizing {
 mod tests {
     use super::*;
     use crate::model::NetworkDoc;
-    use crate::planning::formulation::{Mode, PlanModel};
-    use crate::planning::solve::{run_highs, Outcome, SolveOptions};
+    use crate::planning::formulation::PlanModel;
+    use crate::planning::lp::Mode;
+    use crate::planning::highs::{run_highs, Outcome};
+    use crate::planning::options::SolveOptions;
     use serde_json::{json, Value};
 
     fn operation(item: &str, inputs: Value) -> Value {

@@ -4,19 +4,25 @@
 //! No tokio, no redis, no tonic: callable from a laptop without a server.
 
 pub mod batch;
+mod check;
 pub mod compare;
 mod conflicts;
 pub mod criticality;
+mod error;
+mod exact;
 mod extract;
 mod fence;
 mod formulation;
 pub mod generate;
 pub mod graph;
-mod interrupt;
+mod highs;
 mod lot_sizing;
+mod lp;
 mod network;
 pub mod objectives;
+mod options;
 mod programme;
+mod progress;
 pub mod renovation;
 pub mod replan;
 mod scope;
@@ -28,7 +34,7 @@ pub use compare::{compare, rank, Comparison, Delta, Kpi};
 pub use criticality::{criticality, Criticality, SupplierImpact};
 pub use objectives::{curve_summary, goal_value, tradeoff_curve};
 pub use replan::{affected_demands, diff_allocations, validate_baseline, Baseline};
-pub use solve::{
-    solve, solver_threads, LpAlgorithm, PlanError, Progress, ProgressFn, SolveOptions,
-    DEFAULT_RELATIVE_GAP, MAX_THREADS,
-};
+pub use error::PlanError;
+pub use options::{solver_threads, LpAlgorithm, SolveOptions, DEFAULT_RELATIVE_GAP, MAX_THREADS};
+pub use progress::{Phase, Progress, ProgressFn};
+pub use solve::solve;

@@ -6,7 +6,10 @@
 //! that produced it (`Plan::goals`). Its `objective` stays MODEL.md's cost.
 
 use super::formulation::Goals;
-use super::solve::{check_document, solve_goals, PlanError, SolveOptions};
+use super::check::check_document;
+use super::error::PlanError;
+use super::exact::solve_goals;
+use super::options::SolveOptions;
 use crate::model::{Goal, GoalOutcome, NetworkDoc, Objective, ObjectiveStage, Plan, PlanStatus};
 use std::sync::Arc;
 use std::time::Instant;

@@ -12,7 +12,9 @@
 
 use super::graph::ChainGraph;
 use super::network::Network;
-use super::solve::{solve, PlanError, SolveOptions};
+use super::error::PlanError;
+use super::options::SolveOptions;
+use super::solve::solve;
 use crate::model::{NetworkDoc, Plan};
 use serde::Serialize;
 use std::collections::HashMap;

@@ -7,7 +7,7 @@
 //! speaks in document ids. Pure and synchronous, like the rest of the core.
 
 use super::graph::ChainGraph;
-use super::solve::PlanError;
+use super::error::PlanError;
 use crate::model::{
     Allocation, AllocationChange, AllocationKind, NetworkDoc, Problem, Production, Shipment,
 };

@@ -237,9 +237,11 @@ impl Scope {
 mod tests {
     use super::*;
     use crate::planning::extract::extract_plan;
-    use crate::planning::formulation::{Mode, PlanModel};
+    use crate::planning::formulation::PlanModel;
+    use crate::planning::lp::Mode;
     use crate::planning::generate::{generate, GeneratorSpec};
-    use crate::planning::solve::{run_highs, Outcome, SolveOptions};
+    use crate::planning::highs::{run_highs, Outcome};
+    use crate::planning::options::SolveOptions;
     use serde_json::json;
 
     fn optimum(net: &Network, scope: &Scope) -> f64 {

@@ -187,14 +187,7 @@ fn progress_event(job: &Job, state: &JobState) -> Option<pb::WatchSolveResponse>
     let (phase, p) = match state {
         JobState::Queued => (pb::SolvePhase::Queued, None),
         JobState::Running(p) => (
-            match p.phase {
-                "build" => pb::SolvePhase::Build,
-                "solve" => pb::SolvePhase::Solve,
-                "duals" => pb::SolvePhase::Duals,
-                "conflicts" => pb::SolvePhase::Conflicts,
-                "extract" => pb::SolvePhase::Extract,
-                _ => pb::SolvePhase::Unspecified,
-            },
+            records::solve_phase(p.phase),
             Some(p),
         ),
         JobState::Done(_) => return None,

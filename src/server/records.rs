@@ -6,7 +6,7 @@
 use crate::model::edit::{CapacityChange, CapacityEdit, OrderChange};
 use crate::model::{Allocation, AllocationChange, Bottleneck, NetworkDoc, Plan, PlanStatus};
 use crate::planning::renovation::{BudgetStep, RenovationAnswer};
-use crate::planning::{LpAlgorithm, SolveOptions, MAX_THREADS};
+use crate::planning::{LpAlgorithm, Phase, SolveOptions, MAX_THREADS};
 use crate::server::convert::FieldViolations;
 use crate::server::pb;
 use crate::server::status::{join_path, ServiceError, Violation};
@@ -174,6 +174,17 @@ pub fn allocation_update(v: &AllocationVersion, snapshot: bool) -> pb::Allocatio
                 changes: v.changes.iter().map(allocation_change_to_pb).collect(),
             })
         }),
+    }
+}
+
+/// A phase of the planning core as the API names it.
+pub fn solve_phase(phase: Phase) -> pb::SolvePhase {
+    match phase {
+        Phase::Build => pb::SolvePhase::Build,
+        Phase::Solve => pb::SolvePhase::Solve,
+        Phase::Duals => pb::SolvePhase::Duals,
+        Phase::Conflicts => pb::SolvePhase::Conflicts,
+        Phase::Extract => pb::SolvePhase::Extract,
     }
 }
 

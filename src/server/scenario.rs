@@ -16,7 +16,7 @@ use crate::server::auth::{Caller, Need};
 use crate::server::jobs::CancelFlag;
 use crate::server::pb;
 use crate::server::pb::scenario_service_server::ScenarioService;
-use crate::server::records::{network_version, plan_to_pb};
+use crate::server::records::{network_version, plan_to_pb, solve_phase};
 use crate::server::scenario_records::{
     changes_from_pb, comparison_to_pb, criticality_to_pb, kpi_from_pb, request_path, scenario_to_pb,
 };
@@ -327,13 +327,7 @@ impl ScenarioService for ScenarioApi {
                 solve_batch(&doc, &named, &options, workers, |id, event| {
                     let phase = match &event {
                         ScenarioProgress::Started => pb::SolvePhase::Build,
-                        ScenarioProgress::Solving(p) => match p.phase {
-                            "solve" => pb::SolvePhase::Solve,
-                            "duals" => pb::SolvePhase::Duals,
-                            "conflicts" => pb::SolvePhase::Conflicts,
-                            "extract" => pb::SolvePhase::Extract,
-                            _ => pb::SolvePhase::Build,
-                        },
+                        ScenarioProgress::Solving(p) => solve_phase(p.phase),
                         ScenarioProgress::Solved(_) | ScenarioProgress::Failed => {
                             pb::SolvePhase::Extract
                         }

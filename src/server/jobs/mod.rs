@@ -18,7 +18,7 @@ pub use run::run_job;
 pub use spec::{JobKind, JobOptions, JobSpec};
 
 use crate::model::Plan;
-use crate::planning::{PlanError, Progress};
+use crate::planning::{Phase, PlanError, Progress};
 use crate::server::status::ServiceError;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
@@ -71,7 +71,7 @@ impl From<JobFailure> for ServiceError {
 /// The progress a running job last reported.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JobProgress {
-    pub phase: &'static str,
+    pub phase: Phase,
     pub elapsed_seconds: f64,
     pub best_objective: Option<f64>,
     pub bound: Option<f64>,
@@ -354,7 +354,7 @@ impl SolvePool {
                 )),
                 Ok(_worker) => {
                     job.state.send_replace(JobState::Running(JobProgress {
-                        phase: "build",
+                        phase: Phase::Build,
                         ..JobProgress::default()
                     }));
                     run_job(&store, &spec, options, None)

@@ -19,7 +19,7 @@
 
 use super::spec::JobSpec;
 use super::{failure, run_job, Job, JobFailure, JobFailureKind, JobProgress, JobState};
-use crate::planning::Progress;
+use crate::planning::{Phase, Progress};
 use crate::store::{Store, StoreError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::streams::{StreamAutoClaimReply, StreamReadReply};
@@ -150,12 +150,10 @@ impl StoredState {
     }
 }
 
-/// The phase names of the planning core, as `'static` strings again.
-fn phase(name: &str) -> &'static str {
-    ["build", "solve", "duals", "conflicts", "extract"]
-        .into_iter()
-        .find(|p| *p == name)
-        .unwrap_or("solve")
+/// The phase of a stored name; a name this version does not know (written
+/// by a newer worker) reads as `solve`.
+fn phase(name: &str) -> Phase {
+    Phase::from_name(name).unwrap_or(Phase::Solve)
 }
 
 /// Whether a call failed on a connection that broke (Redis restarted, say),
@@ -668,7 +666,7 @@ impl Worker {
         let cancel = Arc::new(AtomicBool::new(false));
         let abandon = Arc::new(AtomicBool::new(false));
         let latest = Arc::new(Mutex::new(JobProgress {
-            phase: "build",
+            phase: Phase::Build,
             ..JobProgress::default()
         }));
         let mut options = spec.options.to_solve_options();
@@ -771,7 +769,7 @@ mod tests {
         let states = [
             StoredState::Queued,
             StoredState::running(&JobProgress {
-                phase: "solve",
+                phase: Phase::Solve,
                 elapsed_seconds: 1.5,
                 best_objective: Some(10.0),
                 bound: None,
@@ -795,7 +793,7 @@ mod tests {
 
     #[test]
     fn unknown_phase_names_read_as_solve() {
-        assert_eq!(phase("duals"), "duals");
-        assert_eq!(phase("warp"), "solve");
+        assert_eq!(phase("duals"), Phase::Duals);
+        assert_eq!(phase("warp"), Phase::Solve);
     }
 }

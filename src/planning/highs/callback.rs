@@ -17,7 +17,10 @@
 //! IPM crossover or from a MILP's sub-MIPs, so a cancel takes effect at the
 //! next check after those.
 
-use super::solve::PlanError;
+use crate::planning::error::PlanError;
+use crate::planning::progress::MipProgress;
+#[cfg(test)]
+use crate::planning::progress::MipSnapshot;
 use highs::{Model, SolvedModel};
 use highs_sys::{
     kHighsCallbackIpmInterrupt, kHighsCallbackMipImprovingSolution, kHighsCallbackMipInterrupt,
@@ -28,7 +31,7 @@ use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 /// The callbacks that can stop a run: one per solver HiGHS may be in.
 const INTERRUPTS: [HighsInt; 3] = [
@@ -43,47 +46,6 @@ const MIP_REPORTS: [HighsInt; 3] = [
     kHighsCallbackMipLogging,
     kHighsCallbackMipInterrupt,
 ];
-
-/// What HiGHS last said about a MILP search, all in the model's objective
-/// (a minimisation, so `bound <= best_objective`).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct MipSnapshot {
-    /// The incumbent's objective; `None` before the first solution.
-    pub best_objective: Option<f64>,
-    /// The dual (lower) bound; `None` before the root LP gives one.
-    pub bound: Option<f64>,
-    /// `(best - bound) / |best|`; `None` without an incumbent.
-    pub gap: Option<f64>,
-}
-
-/// A [`MipSnapshot`] that HiGHS' callbacks write and the progress ticker
-/// reads. One lock rather than three atomics, so a reader never sees a
-/// bound from one report next to a gap from another.
-#[derive(Debug, Default)]
-pub(crate) struct MipProgress(Mutex<MipSnapshot>);
-
-impl MipProgress {
-    /// The latest values.
-    pub fn snapshot(&self) -> MipSnapshot {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Takes the finite values of one MIP report. HiGHS fills the fields
-    /// it has nothing for with infinities (and a gap of -1), which would only
-    /// hide the last good value, so those are skipped.
-    fn record(&self, out: &HighsCallbackDataOut) {
-        let mut s = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if out.objective_function_value.is_finite() {
-            s.best_objective = Some(out.objective_function_value);
-        }
-        if out.mip_dual_bound.is_finite() {
-            s.bound = Some(out.mip_dual_bound);
-        }
-        if out.mip_gap.is_finite() && out.mip_gap >= 0.0 {
-            s.gap = Some(out.mip_gap);
-        }
-    }
-}
 
 /// What the callback of one run reads: owned by [`run_watched`], which keeps
 /// it alive until the callback is removed.
@@ -109,7 +71,7 @@ impl Watch {
     ) {
         if let (Some(progress), Some(out)) = (&self.progress, out) {
             if MIP_REPORTS.contains(&kind) {
-                progress.record(out);
+                progress.record(out.objective_function_value, out.mip_dual_bound, out.mip_gap);
             }
         }
         // Only interrupt callbacks may ask to stop: HiGHS ignores (and in a
@@ -266,10 +228,10 @@ mod tests {
     #[test]
     fn infinite_reports_keep_the_last_finite_values() {
         let progress = MipProgress::default();
-        progress.record(&out(f64::INFINITY, f64::NEG_INFINITY, -1.0));
+        progress.record(f64::INFINITY, f64::NEG_INFINITY, -1.0);
         assert_eq!(progress.snapshot(), MipSnapshot::default());
-        progress.record(&out(120.0, 100.0, 20.0 / 120.0));
-        progress.record(&out(f64::INFINITY, 101.0, -1.0));
+        progress.record(120.0, 100.0, 20.0 / 120.0);
+        progress.record(f64::INFINITY, 101.0, -1.0);
         let s = progress.snapshot();
         assert_eq!(s.best_objective, Some(120.0));
         assert_eq!(s.bound, Some(101.0));
