@@ -580,7 +580,8 @@ fn run_to_gap(name: &str, doc: &NetworkDoc, args: &Args) -> Result<Solved, Strin
     options.progress = Some(Arc::new(move |p: &Progress| {
         let mut reached = seen.lock().unwrap_or_else(|e| e.into_inner());
         let at_gap = p.gap.is_some_and(|g| g <= gap);
-        let searched = p.best_objective.is_some() && !matches!(p.phase, Phase::Build | Phase::Solve);
+        let searched =
+            p.best_objective.is_some() && !matches!(p.phase, Phase::Build | Phase::Solve);
         if reached.is_none() && (at_gap || searched) {
             *reached = Some(p.elapsed_seconds);
         }

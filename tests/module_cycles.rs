@@ -310,9 +310,16 @@ fn no_module_folder_has_an_import_cycle() {
 #[test]
 fn the_checker_sees_braced_imports_and_cycles() {
     let paths = expand("super::{a, b::{c, d}, e}");
-    assert_eq!(paths, ["super::a", "super::b::c", "super::b::d", "super::e"]);
+    assert_eq!(
+        paths,
+        ["super::a", "super::b::c", "super::b::d", "super::e"]
+    );
     let module = vec!["planning".to_string(), "solve".to_string()];
-    let named = named_paths(&module, false, "use super::formulation::{Col, Rows};\nlet x = crate::model::validate(d);");
+    let named = named_paths(
+        &module,
+        false,
+        "use super::formulation::{Col, Rows};\nlet x = crate::model::validate(d);",
+    );
     assert!(named.contains(&vec!["planning".into(), "formulation".into(), "Col".into()]));
     assert!(named.contains(&vec!["model".into(), "validate".into()]));
     let mut edges = BTreeMap::new();
@@ -320,5 +327,8 @@ fn the_checker_sees_braced_imports_and_cycles() {
     edges.insert("b".to_string(), BTreeSet::from(["c".to_string()]));
     edges.insert("c".to_string(), BTreeSet::from(["a".to_string()]));
     edges.insert("d".to_string(), BTreeSet::from(["a".to_string()]));
-    assert_eq!(cycles(&edges), vec![vec!["a".to_string(), "b".into(), "c".into()]]);
+    assert_eq!(
+        cycles(&edges),
+        vec![vec!["a".to_string(), "b".into(), "c".into()]]
+    );
 }

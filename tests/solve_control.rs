@@ -136,7 +136,10 @@ fn cancel_lp_while_solving(algorithm: LpAlgorithm) {
     let result = solve(&big_lp(), &options);
     canceller.join().unwrap();
     let reports = reports.lock().unwrap();
-    assert!(reports.iter().any(|p| p.phase == Phase::Solve), "{reports:?}");
+    assert!(
+        reports.iter().any(|p| p.phase == Phase::Solve),
+        "{reports:?}"
+    );
     assert!(
         reports
             .iter()

@@ -4,9 +4,9 @@
 //! path, so a change list applies whole or not at all; the result still goes
 //! through [`crate::model::validate`] before it is stored.
 
-use super::text::echo;
 use super::doc::{Demand, NetworkDoc, PerPeriod, Receipt};
 use super::problem::Problem;
+use super::text::echo;
 use super::validate::{amount_problem, validate};
 
 /// One change to the orders of a network.
@@ -41,11 +41,55 @@ pub enum CapacityEdit {
     RemoveDowntime,
 }
 
+/// The periods a capacity change covers: a range, kept as one until it is
+/// checked against the horizon (a request of a few bytes may name 10,000
+/// periods), or a list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Periods {
+    /// `first..=last`, with `first <= last`.
+    Range {
+        first: u32,
+        last: u32,
+    },
+    List(Vec<u32>),
+}
+
+impl Periods {
+    fn is_empty(&self) -> bool {
+        match self {
+            Periods::Range { .. } => false,
+            Periods::List(l) => l.is_empty(),
+        }
+    }
+
+    /// A period at or after `horizon`, if there is one.
+    fn beyond(&self, horizon: u32) -> Option<u32> {
+        match self {
+            Periods::Range { last, .. } => (*last >= horizon).then_some(*last),
+            Periods::List(l) => l.iter().copied().find(|&p| p >= horizon),
+        }
+    }
+
+    /// Every period, in the order given.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = u32> + '_> {
+        match self {
+            Periods::Range { first, last } => Box::new(*first..=*last),
+            Periods::List(l) => Box::new(l.iter().copied()),
+        }
+    }
+}
+
+impl From<Vec<u32>> for Periods {
+    fn from(list: Vec<u32>) -> Periods {
+        Periods::List(list)
+    }
+}
+
 /// A change of one line's capacity over some periods.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapacityChange {
     pub line: String,
-    pub periods: Vec<u32>,
+    pub periods: Periods,
     pub edit: CapacityEdit,
 }
 
@@ -311,7 +355,7 @@ pub fn apply_capacity_changes(
             )));
             continue;
         }
-        if let Some(p) = change.periods.iter().find(|&&p| p >= periods) {
+        if let Some(p) = change.periods.beyond(periods) {
             problems.push(EditProblem::Invalid(Problem::new(
                 at("periods"),
                 format!(
@@ -329,20 +373,22 @@ pub fn apply_capacity_changes(
                     continue;
                 }
                 let mut series = line.capacity.expand(periods as usize);
-                for &p in &change.periods {
+                for p in change.periods.iter() {
                     series[p as usize] = value;
                 }
                 line.capacity = PerPeriod::Series(series);
                 lines[k] = Some((format!("changes[{i}]"), "capacity"));
             }
             CapacityEdit::AddDowntime => {
-                line.downtime.extend(&change.periods);
+                line.downtime.extend(change.periods.iter());
                 line.downtime.sort_unstable();
                 line.downtime.dedup();
                 lines[k] = Some((format!("changes[{i}]"), "periods"));
             }
             CapacityEdit::RemoveDowntime => {
-                line.downtime.retain(|p| !change.periods.contains(p));
+                // A set: a long list against a long downtime stays linear.
+                let gone: std::collections::HashSet<u32> = change.periods.iter().collect();
+                line.downtime.retain(|p| !gone.contains(p));
                 lines[k] = Some((format!("changes[{i}]"), "periods"));
             }
         }
@@ -439,12 +485,12 @@ mod tests {
             &[
                 CapacityChange {
                     line: line.clone(),
-                    periods: vec![2, 3],
+                    periods: vec![2, 3].into(),
                     edit: CapacityEdit::Set(7.0),
                 },
                 CapacityChange {
                     line: line.clone(),
-                    periods: vec![5],
+                    periods: vec![5].into(),
                     edit: CapacityEdit::AddDowntime,
                 },
             ],
@@ -461,12 +507,12 @@ mod tests {
             &[
                 CapacityChange {
                     line: "ghost".into(),
-                    periods: vec![0],
+                    periods: vec![0].into(),
                     edit: CapacityEdit::Set(1.0),
                 },
                 CapacityChange {
                     line,
-                    periods: vec![base.horizon.periods],
+                    periods: vec![base.horizon.periods].into(),
                     edit: CapacityEdit::Set(f64::NAN),
                 },
             ],
@@ -508,7 +554,7 @@ mod tests {
             &base,
             &[CapacityChange {
                 line,
-                periods: vec![0],
+                periods: vec![0].into(),
                 edit: CapacityEdit::Set(1.0),
             }],
         )

@@ -13,7 +13,7 @@ pub mod validate;
 
 pub use doc::*;
 pub use parse::{parse_network, DocError, MAX_DOCUMENT_BYTES};
-pub use validate::MAX_PERIODS;
 pub use plan::*;
 pub use problem::{Problem, ValidationReport};
 pub use validate::validate;
+pub use validate::MAX_PERIODS;

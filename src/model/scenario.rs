@@ -8,9 +8,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::validate::{validate, MAX_MAGNITUDE, MAX_PERIODS};
 use super::doc::{Demand, NetworkDoc, PerPeriod, Renovation};
 use super::problem::Problem;
+use super::validate::{validate, MAX_MAGNITUDE, MAX_PERIODS};
 use serde::{Deserialize, Serialize};
 
 /// Inclusive period range `first..=last`; JSON `{"first": 3, "last": 5}`.

@@ -22,4 +22,3 @@ pub(crate) fn check_document(doc: &NetworkDoc, options: &SolveOptions) -> Result
     }
     check_baseline(doc, options.baseline.as_ref())
 }
-

@@ -11,8 +11,8 @@ use super::formulation::PlanModel;
 use super::highs::{run_highs, Outcome};
 use super::lp::{Mode, EPS};
 use super::network::Network;
-use super::scope::Scope;
 use super::options::{Deadline, SolveOptions};
+use super::scope::Scope;
 use crate::model::Conflict;
 
 /// At most this many extra solves to find the other side of each conflict.

@@ -8,8 +8,8 @@
 use super::batch::solve_batch;
 use super::compare::{compare, Comparison};
 use super::graph::ChainGraph;
-use super::replan::affected_demands;
 use super::options::SolveOptions;
+use super::replan::affected_demands;
 use crate::model::scenario::{OutageScope, PeriodRange, ScenarioChange};
 use crate::model::{NetworkDoc, Plan, PlanStatus, Role};
 use crate::table::{number, signed, Align, Table};

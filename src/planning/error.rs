@@ -25,4 +25,3 @@ pub enum PlanError {
     #[error("the solve was cancelled")]
     Cancelled,
 }
-

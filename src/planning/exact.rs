@@ -7,8 +7,8 @@ use super::conflicts::find_conflicts;
 use super::error::PlanError;
 use super::extract::{extract_plan, integer_values, RowDuals};
 use super::formulation::{Goals, ModelMap, PlanModel};
-use super::lp::Mode;
 use super::highs::{run_highs, run_highs_reporting, Outcome, Run};
+use super::lp::Mode;
 use super::network::Network;
 use super::options::{check_cancel, is_cancelled, solver_threads, Deadline, SolveOptions};
 use super::progress::{Phase, Ticker};
@@ -230,4 +230,3 @@ fn price_fixed_integers(
         Err(e) => Err(e),
     }
 }
-

@@ -15,12 +15,12 @@
 
 use super::fence::{keep_everything, Fence};
 use super::lot_sizing::{lot_sizing_columns, LotSizing};
+use super::lp::{sum_of, Col, Columns, Making, Mode, Relaxation, Rows, EPS};
 use super::network::{DemandData, LineData, Network, Pair};
 use super::programme::{window_cost, Programme};
 use super::replan::Baseline;
 use super::scope::Scope;
 use crate::model::Goal;
-use super::lp::{sum_of, Col, Columns, Making, Mode, Relaxation, Rows, EPS};
 use good_lp::solvers::highs::{highs, HighsProblem};
 use good_lp::Expression;
 use std::collections::HashMap;
@@ -977,4 +977,3 @@ impl ModelRows<'_, '_> {
         }
     }
 }
-

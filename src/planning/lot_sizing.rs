@@ -352,8 +352,8 @@ mod tests {
     use super::*;
     use crate::model::NetworkDoc;
     use crate::planning::formulation::PlanModel;
-    use crate::planning::lp::Mode;
     use crate::planning::highs::{run_highs, Outcome};
+    use crate::planning::lp::Mode;
     use crate::planning::options::SolveOptions;
     use serde_json::{json, Value};
 

@@ -216,4 +216,3 @@ pub(crate) fn sum_of<'c>(cols: impl IntoIterator<Item = (f64, &'c Col)>) -> Expr
     }
     e
 }
-

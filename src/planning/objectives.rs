@@ -5,10 +5,10 @@
 //! minimised and earlier goals held within limits; the plan lists the goals
 //! that produced it (`Plan::goals`). Its `objective` stays MODEL.md's cost.
 
-use super::formulation::Goals;
 use super::check::check_document;
 use super::error::PlanError;
 use super::exact::solve_goals;
+use super::formulation::Goals;
 use super::options::SolveOptions;
 use crate::model::{Goal, GoalOutcome, NetworkDoc, Objective, ObjectiveStage, Plan, PlanStatus};
 use std::sync::Arc;

@@ -198,4 +198,3 @@ pub(crate) fn check_options(options: &SolveOptions) -> Result<(), PlanError> {
     }
     Ok(())
 }
-

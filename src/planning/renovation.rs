@@ -10,9 +10,9 @@
 //! counterfactual plan without the renovation, which would need a solve per
 //! renovation.
 
+use super::error::PlanError;
 use super::graph::ChainGraph;
 use super::network::Network;
-use super::error::PlanError;
 use super::options::SolveOptions;
 use super::solve::solve;
 use crate::model::{NetworkDoc, Plan};

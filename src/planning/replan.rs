@@ -6,8 +6,8 @@
 //! How the baseline enters the model is `fence`'s job; this module only
 //! speaks in document ids. Pure and synchronous, like the rest of the core.
 
-use super::graph::ChainGraph;
 use super::error::PlanError;
+use super::graph::ChainGraph;
 use crate::model::{
     Allocation, AllocationChange, AllocationKind, NetworkDoc, Problem, Production, Shipment,
 };

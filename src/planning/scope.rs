@@ -238,9 +238,9 @@ mod tests {
     use super::*;
     use crate::planning::extract::extract_plan;
     use crate::planning::formulation::PlanModel;
-    use crate::planning::lp::Mode;
     use crate::planning::generate::{generate, GeneratorSpec};
     use crate::planning::highs::{run_highs, Outcome};
+    use crate::planning::lp::Mode;
     use crate::planning::options::SolveOptions;
     use serde_json::json;
 

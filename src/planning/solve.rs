@@ -35,4 +35,3 @@ pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError
         Objective::Lexicographic(stages) => solve_lexicographic(doc, options, stages),
     }
 }
-

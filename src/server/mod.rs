@@ -7,6 +7,7 @@ pub mod auth;
 pub mod client;
 pub mod codec;
 pub mod convert;
+pub mod impact;
 pub mod jobs;
 pub mod limits;
 pub mod network;

@@ -7,6 +7,7 @@ use crate::planning::renovation;
 use crate::planning::size::over_budget;
 use crate::planning::SolveOptions;
 use crate::server::auth::{Caller, Need};
+use crate::server::impact::outcome;
 use crate::server::jobs::{
     CancelFlag, CancelOnDrop, Job, JobFailureKind, JobKind, JobSpec, JobState,
 };
@@ -14,7 +15,7 @@ use crate::server::pb;
 use crate::server::pb::planning_service_server::PlanningService;
 use crate::server::publish::publish_plan;
 use crate::server::records;
-use crate::server::replan::{outcome, start_replan, ReplanRequest};
+use crate::server::replan::{start_replan, ReplanRequest};
 use crate::server::state::AppState;
 use crate::server::status::{check_id, ServiceError};
 use crate::store::{NetworkVersion, PlanRecord};
@@ -186,10 +187,7 @@ type EventStream = Pin<Box<dyn Stream<Item = Result<pb::WatchSolveResponse, Stat
 fn progress_event(job: &Job, state: &JobState) -> Option<pb::WatchSolveResponse> {
     let (phase, p) = match state {
         JobState::Queued => (pb::SolvePhase::Queued, None),
-        JobState::Running(p) => (
-            records::solve_phase(p.phase),
-            Some(p),
-        ),
+        JobState::Running(p) => (records::solve_phase(p.phase), Some(p)),
         JobState::Done(_) => return None,
     };
     Some(pb::WatchSolveResponse {
@@ -480,7 +478,7 @@ impl PlanningService for PlanningApi {
             .into());
         }
         let job = start_replan(
-            &self.state,
+            &self.state.pool,
             ReplanRequest {
                 network,
                 base,

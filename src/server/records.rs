@@ -3,7 +3,7 @@
 //! request parts (periods, solve options, order and capacity changes) to and
 //! from proto. The document and the plan themselves convert in `convert.rs`.
 
-use crate::model::edit::{CapacityChange, CapacityEdit, OrderChange};
+use crate::model::edit::{CapacityChange, CapacityEdit, OrderChange, Periods};
 use crate::model::{Allocation, AllocationChange, Bottleneck, NetworkDoc, Plan, PlanStatus};
 use crate::planning::renovation::{BudgetStep, RenovationAnswer};
 use crate::planning::{LpAlgorithm, Phase, SolveOptions, MAX_THREADS};
@@ -253,11 +253,12 @@ pub fn solve_options(
     Ok(options)
 }
 
-/// The periods of a `PeriodSet`.
+/// The periods of a `PeriodSet`; a range stays a range, checked against
+/// the horizon before it is expanded.
 ///
 /// # Errors
 /// INVALID_ARGUMENT when absent, empty or a range with `first > last`.
-pub fn periods(field: &str, set: Option<&pb::PeriodSet>) -> Result<Vec<u32>, ServiceError> {
+pub fn periods(field: &str, set: Option<&pb::PeriodSet>) -> Result<Periods, ServiceError> {
     let periods = match set.and_then(|s| s.periods.as_ref()) {
         None => return Err(ServiceError::invalid(field, "required")),
         Some(pb::period_set::Periods::Range(r)) => {
@@ -275,13 +276,16 @@ pub fn periods(field: &str, set: Option<&pb::PeriodSet>) -> Result<Vec<u32>, Ser
                     "wider than any horizon",
                 ));
             }
-            (r.first..=r.last).collect()
+            Periods::Range {
+                first: r.first,
+                last: r.last,
+            }
         }
-        Some(pb::period_set::Periods::List(l)) => l.periods.clone(),
+        Some(pb::period_set::Periods::List(l)) if l.periods.is_empty() => {
+            return Err(ServiceError::invalid(field, "no periods given"))
+        }
+        Some(pb::period_set::Periods::List(l)) => Periods::List(l.periods.clone()),
     };
-    if periods.is_empty() {
-        return Err(ServiceError::invalid(field, "no periods given"));
-    }
     Ok(periods)
 }
 

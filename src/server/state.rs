@@ -165,7 +165,7 @@ impl AppState {
         // set; a later document with a shorter horizon freezes all of it.
         let freeze_until = policy.freeze_until.min(network.document.horizon.periods);
         let job = start_replan(
-            self,
+            &self.pool,
             ReplanRequest {
                 network: network.clone(),
                 base,

@@ -4,10 +4,11 @@
 //! and the writes that add history drop what [`Retention`] no longer keeps
 //! under the same lock.
 
-use super::{
-    contradicts, Acknowledgement, AllocationVersion, NetworkChange, NetworkSummary, NetworkVersion,
-    PlanRecord, Publish, PublishReceipt, ReplanPolicy, Retention, ScenarioRecord, Store,
-    StoreError,
+use super::backend::Store;
+use super::error::{contradicts, StoreError};
+use super::records::{
+    Acknowledgement, AllocationVersion, NetworkChange, NetworkSummary, NetworkVersion, PlanRecord,
+    Publish, PublishReceipt, ReplanPolicy, Retention, ScenarioRecord,
 };
 use crate::model::{Allocation, NetworkDoc};
 use crate::planning::diff_allocations;

@@ -994,7 +994,7 @@ async fn decision_documents_over_the_memory_budget_are_refused_before_building()
     })
     .await;
     let mut big = h.doc.clone();
-    // 100 MiB at 400 bytes per period-element: stretch the horizon.
+    // Over 100 MiB at 2 KiB per period-element: stretch the horizon.
     big.horizon.periods = 9000;
     for line in &mut big.lines {
         line.capacity = chainplan::model::PerPeriod::Scalar(line.capacity.at(0));

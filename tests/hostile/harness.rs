@@ -104,6 +104,8 @@ impl Default for Setup {
 /// A running hostile-test server.
 pub struct Hostile {
     pub server: TestServer,
+    /// The key prefix of a parked queue in Redis, deleted when the server stops.
+    parked_prefix: Option<String>,
     pub store: Arc<MemoryStore>,
     pub channel: Channel,
     pub doc: NetworkDoc,
@@ -125,9 +127,11 @@ impl Hostile {
         if let Some(mb) = setup.max_model_mb {
             config.limits.max_model_mb = mb;
         }
+        let mut parked_prefix = None;
         if let Some(capacity) = setup.parked_queue {
             let url = crate::common::processes::redis_url();
             let prefix = format!("hostile-{}", uuid::Uuid::new_v4().simple());
+            parked_prefix = Some(prefix.clone());
             let queue = RedisQueue::open(&url, &prefix, capacity).unwrap();
             config.shared_queue = Some(Arc::new(queue));
             // Nobody takes the jobs: no worker runs on this server.
@@ -137,6 +141,7 @@ impl Hostile {
         let channel = server.channel().await;
         let h = Hostile {
             server,
+            parked_prefix,
             store,
             channel,
             doc,
@@ -189,6 +194,12 @@ impl Hostile {
 
     pub async fn stop(self) {
         self.server.stop().await;
+        if let Some(prefix) = self.parked_prefix {
+            let url = crate::common::processes::redis_url();
+            if let Ok(redis) = chainplan::store::RedisStore::connect(&url, &prefix).await {
+                let _ = redis.delete_all_keys().await;
+            }
+        }
     }
 
     fn auth(token: &str) -> Auth {

@@ -71,7 +71,11 @@ impl Watch {
     ) {
         if let (Some(progress), Some(out)) = (&self.progress, out) {
             if MIP_REPORTS.contains(&kind) {
-                progress.record(out.objective_function_value, out.mip_dual_bound, out.mip_gap);
+                progress.record(
+                    out.objective_function_value,
+                    out.mip_dual_bound,
+                    out.mip_gap,
+                );
             }
         }
         // Only interrupt callbacks may ask to stop: HiGHS ignores (and in a

@@ -194,4 +194,3 @@ fn set_highs_option(model: &mut highs::Model, name: &str, value: &str) -> Result
         reason: format!("HiGHS does not accept {name}={value}"),
     })
 }
-

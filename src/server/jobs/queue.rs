@@ -17,8 +17,9 @@
 //! - Any replica follows any job by polling its hash ([`POLL`]), and asks a
 //!   job to stop by setting its cancel flag.
 
+use super::job::{failure, Job, JobFailure, JobFailureKind, JobProgress, JobState};
+use super::run::run_job;
 use super::spec::JobSpec;
-use super::{failure, run_job, Job, JobFailure, JobFailureKind, JobProgress, JobState};
 use crate::planning::{Phase, Progress};
 use crate::store::{Store, StoreError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};

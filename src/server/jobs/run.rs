@@ -4,12 +4,12 @@
 //! The in-process pool and the Redis workers both run jobs through here, so
 //! a job means the same wherever it runs.
 
+use super::job::{failure, plan_failure, JobFailure, JobFailureKind};
 use super::spec::{JobKind, JobSpec};
-use super::{failure, plan_failure, JobFailure, JobFailureKind};
 use crate::model::Plan;
 use crate::planning::{solve, Baseline, SolveOptions};
+use crate::server::impact::replan_impact;
 use crate::server::publish::publish_plan;
-use crate::server::replan::replan_impact;
 use crate::store::{PlanOrigin, PlanRecord, Store, StoreError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -21,10 +21,11 @@
 
 use crate::model::scenario::ScenarioChange;
 use crate::model::{Allocation, AllocationChange, NetworkDoc, Plan};
-use crate::store::{
+use crate::store::error::StoreError;
+use crate::store::records::{
     Acknowledgement, AffectedDemand, AllocationVersion, DemandOutcome, NetworkChange,
     NetworkVersion, PlanOrigin, PlanRecord, PublishReceipt, ReplanImpact, ReplanMode, ReplanPolicy,
-    ScenarioRecord, StoreError,
+    ScenarioRecord,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -22,20 +22,24 @@
 mod codec;
 mod keys;
 mod notify;
+mod reply;
 mod retention;
 mod scripts;
 
-use super::{
-    Acknowledgement, AllocationVersion, NetworkChange, NetworkSummary, NetworkVersion, PlanRecord,
-    Publish, PublishReceipt, ReplanPolicy, Retention, ScenarioRecord, Store, StoreError,
-};
 use crate::model::{Allocation, NetworkDoc};
 use crate::planning::diff_allocations;
+use crate::store::backend::Store;
+use crate::store::error::{contradicts, StoreError};
+use crate::store::records::{
+    Acknowledgement, AllocationVersion, NetworkChange, NetworkSummary, NetworkVersion, PlanRecord,
+    Publish, PublishReceipt, ReplanPolicy, Retention, ScenarioRecord,
+};
 use async_trait::async_trait;
 use keys::Keys;
 use notify::Notifier;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{FromRedisValue, RedisError, Value};
+use redis::Value;
+use reply::{entry_json, parse, parse_version, present, redis_error, reply_error, Entry};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -75,38 +79,6 @@ impl std::fmt::Debug for RedisStore {
             .finish_non_exhaustive()
     }
 }
-
-/// A Redis failure as the store reports it: the backing service could not
-/// do what was asked.
-pub(super) fn redis_error(e: RedisError) -> StoreError {
-    StoreError::Unavailable(format!("redis: {e}"))
-}
-
-/// A reply of an unexpected shape.
-fn reply_error(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(format!("unexpected reply from redis: {e}"))
-}
-
-fn parse<T: FromRedisValue>(value: Value) -> Result<T, StoreError> {
-    redis::from_redis_value(value).map_err(reply_error)
-}
-
-fn parse_version(s: &str) -> Result<u64, StoreError> {
-    s.parse()
-        .map_err(|_| reply_error(format!("\"{s}\" is not a version")))
-}
-
-/// The JSON of a log entry, stored under field `v`.
-fn entry_json(fields: &[String]) -> Result<&str, StoreError> {
-    fields
-        .chunks_exact(2)
-        .find(|pair| pair[0] == "v")
-        .map(|pair| pair[1].as_str())
-        .ok_or_else(|| reply_error("allocation log entry without a version"))
-}
-
-/// A stream entry as XRANGE returns it: id and field/value list.
-type Entry = (String, Vec<String>);
 
 impl RedisStore {
     /// Connects to `url` (`redis://` or `rediss://`) and keeps every key
@@ -231,13 +203,6 @@ impl RedisStore {
             .map_err(redis_error)?;
         present(network_id, latest)
     }
-}
-
-/// A network's latest version from its meta hash, or `NotFound`.
-fn present(network_id: &str, latest: Option<u64>) -> Result<u64, StoreError> {
-    latest
-        .filter(|&v| v > 0)
-        .ok_or_else(|| StoreError::not_found("network", network_id))
 }
 
 /// What a publish would append, computed against the logs as read.
@@ -725,7 +690,7 @@ impl Store for RedisStore {
                 if recorded.accepted == ack.accepted {
                     Ok((recorded, latest))
                 } else {
-                    Err(crate::store::contradicts(&recorded))
+                    Err(contradicts(&recorded))
                 }
             }
             "no_version" => Err(StoreError::not_found(

@@ -15,8 +15,8 @@
 
 use super::codec::{self, entry_version};
 use super::keys::Keys;
-use super::redis_error;
-use crate::store::StoreError;
+use super::reply::redis_error;
+use crate::store::error::StoreError;
 use redis::aio::ConnectionManager;
 use std::collections::HashMap;
 use std::convert::Infallible;

@@ -8,8 +8,11 @@
 //! the committed plan, in the slot where a publish checks the index, and
 //! only then deleted: a plan is either committed or taken, never both.
 
-use super::{present, redis_error, scripts, RedisStore};
-use crate::store::{PlanRecord, Retention, Store, StoreError};
+use super::reply::{present, redis_error};
+use super::{scripts, RedisStore};
+use crate::store::backend::Store;
+use crate::store::error::StoreError;
+use crate::store::records::{PlanRecord, Retention};
 use std::collections::HashSet;
 
 impl RedisStore {
