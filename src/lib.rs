@@ -9,6 +9,5 @@ pub mod model;
 pub mod planning;
 pub mod report;
 pub mod server;
-pub(crate) mod table;
 
 pub mod store;

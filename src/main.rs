@@ -528,7 +528,9 @@ fn whatif(args: &WhatifArgs) -> Result<(), Exit> {
                 .collect();
             write_json(&list)
         }
-        ReportFormat::Summary => write_stdout(&compare::report(&doc, &base, &comparisons)),
+        ReportFormat::Summary => {
+            write_stdout(&chainplan::report::whatif_report(&doc, &base, &comparisons))
+        }
     }
 }
 
@@ -578,7 +580,7 @@ fn criticality_of(args: &CriticalityArgs) -> Result<(), Exit> {
     let ranking = criticality::criticality(&doc, &base, args.periods, &options, workers);
     match args.format {
         ReportFormat::Json => write_json(&ranking),
-        ReportFormat::Summary => write_stdout(&criticality::summary(&ranking)),
+        ReportFormat::Summary => write_stdout(&chainplan::report::criticality_summary(&ranking)),
     }
 }
 
@@ -595,7 +597,7 @@ fn tradeoff(args: &TradeoffArgs) -> Result<(), Exit> {
     let curve = chainplan::planning::tradeoff_curve(&doc, args.points as usize, &options)?;
     match args.format {
         ReportFormat::Json => write_json(&curve),
-        ReportFormat::Summary => write_stdout(&chainplan::planning::curve_summary(&curve)),
+        ReportFormat::Summary => write_stdout(&chainplan::report::curve_summary(&curve)),
     }
 }
 
@@ -676,7 +678,10 @@ fn graph(args: &GraphArgs) -> Result<(), Exit> {
     let text = read_doc(&args.doc)?;
     let (doc, _) = parse_network(&text)?;
     match args.format {
-        GraphFormat::Dot => write_stdout(&ChainGraph::build(&doc).to_dot(&doc)),
+        GraphFormat::Dot => write_stdout(&chainplan::report::graph_dot(
+            &ChainGraph::build(&doc),
+            &doc,
+        )),
     }
 }
 

@@ -42,6 +42,7 @@ use std::time::{Duration, Instant};
 use chainplan::model::edit::{
     apply_capacity_changes, apply_order_changes, CapacityChange, CapacityEdit, Edited,
 };
+use chainplan::model::join_path;
 use chainplan::model::parse::parse_document;
 use chainplan::model::scenario::{apply_changes, ScenarioChange};
 use chainplan::model::{
@@ -52,7 +53,7 @@ use chainplan::server::pb;
 use chainplan::server::records;
 use chainplan::server::scenario_records::{change_to_pb, changes_from_pb, kpi_from_pb};
 use chainplan::server::state::edit_error;
-use chainplan::server::status::{check_id, check_text, join_path, ServiceError};
+use chainplan::server::status::{check_id, check_text, ServiceError};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
@@ -591,7 +592,7 @@ fn check_error(err: ServiceError) {
             "INVALID_ARGUMENT without a violation"
         );
         for v in violations {
-            assert!(!v.field.is_empty(), "a violation without a field: {v:?}");
+            assert!(!v.path.is_empty(), "a violation without a field: {v:?}");
         }
     }
     let status = tonic::Status::from(err);
@@ -812,7 +813,7 @@ fn scenario_error(problems: Vec<Problem>) -> ServiceError {
                 } else {
                     join_path("scenario_document", &p.path)
                 };
-                chainplan::server::status::Violation::new(field, p.reason)
+                Problem::new(field, p.reason)
             })
             .collect(),
     )

@@ -5,9 +5,10 @@
 //! through [`crate::model::validate`] before it is stored.
 
 use super::doc::{Demand, NetworkDoc, PerPeriod, Receipt};
+use super::number::amount_problem;
 use super::problem::Problem;
 use super::text::echo;
-use super::validate::{amount_problem, validate};
+use super::validate::validate;
 
 /// One change to the orders of a network.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,6 +4,7 @@
 
 pub mod doc;
 pub mod edit;
+pub mod number;
 pub mod parse;
 pub mod plan;
 pub mod problem;
@@ -14,6 +15,6 @@ pub mod validate;
 pub use doc::*;
 pub use parse::{parse_network, DocError, MAX_DOCUMENT_BYTES};
 pub use plan::*;
-pub use problem::{Problem, ValidationReport};
+pub use problem::{join_path, Problem, ValidationReport};
 pub use validate::validate;
 pub use validate::MAX_PERIODS;

@@ -23,6 +23,29 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// The same problem with its path put under `prefix` (see [`join_path`]).
+    pub fn under(self, prefix: &str) -> Problem {
+        Problem {
+            path: join_path(prefix, &self.path),
+            reason: self.reason,
+        }
+    }
+}
+
+/// `prefix.path`: `document` and `lanes[4].to` give `document.lanes[4].to`,
+/// `changes` and `[2].qty` give `changes[2].qty`. A path of the whole (empty,
+/// or `$` as validation names the document) is the prefix itself; an empty
+/// prefix leaves the path as it is.
+pub fn join_path(prefix: &str, path: &str) -> String {
+    match (prefix.is_empty(), path) {
+        (true, _) => path.to_string(),
+        (false, "$" | "") => prefix.to_string(),
+        (false, p) if p.starts_with('[') => format!("{prefix}{p}"),
+        (false, p) => format!("{prefix}.{p}"),
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.path, self.reason)

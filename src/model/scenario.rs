@@ -9,8 +9,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::doc::{Demand, NetworkDoc, PerPeriod, Renovation};
+use super::number::{
+    nonnegative_amount_problem as amount_problem, nonnegative_problem as factor_problem, num,
+    MAX_MAGNITUDE,
+};
 use super::problem::Problem;
-use super::validate::{validate, MAX_MAGNITUDE, MAX_PERIODS};
+use super::validate::{validate, MAX_PERIODS};
 use serde::{Deserialize, Serialize};
 
 /// Inclusive period range `first..=last`; JSON `{"first": 3, "last": 5}`.
@@ -347,29 +351,6 @@ pub fn unlimited_stand_in(doc: &NetworkDoc) -> Result<f64, f64> {
         stand_in *= 10.0;
     }
     Ok(stand_in)
-}
-
-/// A number for a message: plain when readable, exponent form when huge or
-/// tiny (Rust prints `1e300` as 301 digits otherwise).
-fn num(v: f64) -> String {
-    let a = v.abs();
-    if a != 0.0 && a.is_finite() && !(1e-6..1e15).contains(&a) {
-        format!("{v:e}")
-    } else {
-        format!("{v}")
-    }
-}
-
-/// Why `v` is not a factor (finite, `>= 0`), if it is not.
-fn factor_problem(v: f64) -> Option<String> {
-    (!(v.is_finite() && v >= 0.0)).then(|| format!("must be a finite number >= 0, got {}", num(v)))
-}
-
-/// Why `v` is not an amount the document may hold (a factor, at most
-/// [`MAX_MAGNITUDE`]), if it is not.
-fn amount_problem(v: f64) -> Option<String> {
-    factor_problem(v)
-        .or_else(|| (v > MAX_MAGNITUDE).then(|| format!("{} is too large; at most 1e12", num(v))))
 }
 
 /// `value` with `f` applied in the periods of `range` (inside `0..periods`).

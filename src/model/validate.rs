@@ -14,11 +14,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use super::doc::{Lane, Line, NetworkDoc, Objective, PerPeriod, Policy, Renovation, Role};
+pub use super::number::MAX_MAGNITUDE;
+use super::number::{amount_problem, num};
 use super::problem::{Problem, ValidationReport};
-
-/// The largest magnitude accepted for any number: beyond it the solver's
-/// numerics break down (coefficient ranges of 1e20 and more).
-pub const MAX_MAGNITUDE: f64 = 1e12;
 
 /// The longest horizon accepted.
 pub const MAX_PERIODS: u32 = 10_000;
@@ -104,33 +102,6 @@ impl From<Path> for String {
 impl From<&Path> for String {
     fn from(p: &Path) -> String {
         p.0.clone()
-    }
-}
-
-/// A number for a message: plain when readable, exponent form when huge or tiny
-/// (Rust prints `1e308` as 309 digits otherwise).
-fn num(v: f64) -> String {
-    let a = v.abs();
-    if a != 0.0 && !(1e-6..1e15).contains(&a) {
-        format!("{v:e}")
-    } else {
-        format!("{v}")
-    }
-}
-
-/// Why `v` is not a finite amount in `[min, MAX_MAGNITUDE]`, if it is not.
-/// `strict` makes the lower bound exclusive (`load > 0`).
-pub fn amount_problem(v: f64, min: f64, strict: bool) -> Option<String> {
-    if !v.is_finite() {
-        Some(format!("{} is not a finite number", num(v)))
-    } else if strict && v <= min {
-        Some(format!("must be greater than {}, got {}", num(min), num(v)))
-    } else if v < min {
-        Some(format!("must be at least {}, got {}", num(min), num(v)))
-    } else if v > MAX_MAGNITUDE {
-        Some(format!("{} is too large; at most 1e12", num(v)))
-    } else {
-        None
     }
 }
 

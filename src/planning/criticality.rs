@@ -12,10 +12,8 @@ use super::options::SolveOptions;
 use super::replan::affected_demands;
 use crate::model::scenario::{OutageScope, PeriodRange, ScenarioChange};
 use crate::model::{NetworkDoc, Plan, PlanStatus, Role};
-use crate::table::{number, signed, Align, Table};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// What one supplier's outage does to the plan.
@@ -240,72 +238,6 @@ fn rank_suppliers(suppliers: &mut [SupplierImpact], base_objective: f64) {
     for (k, s) in suppliers.iter_mut().enumerate() {
         s.cost_rank = k + 1;
     }
-}
-
-/// The readable ranking: one row per supplier in cost order with both ranks,
-/// then the skipped and failed suppliers.
-pub fn summary(c: &Criticality) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Supplier criticality: each supplier out in periods {}..{}",
-        c.periods.first, c.periods.last
-    );
-    let objective = c
-        .base_objective
-        .map_or_else(|| "-".into(), |o| number(o, 2));
-    let _ = writeln!(
-        out,
-        "  base plan {}, objective {objective}",
-        c.base_status.as_str()
-    );
-    if c.suppliers.is_empty() {
-        out.push_str("\n  no supplier outage was solved\n");
-    } else {
-        out.push('\n');
-        let mut table = Table::new(&[
-            ("cost rank", Align::Right),
-            ("service rank", Align::Right),
-            ("supplier", Align::Left),
-            ("demands", Align::Right),
-            ("objective delta", Align::Right),
-            ("fill rate drop", Align::Right),
-            ("unmet delta", Align::Right),
-            ("late delta", Align::Right),
-        ]);
-        let or_none = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map_or_else(|| "-".into(), f);
-        for s in &c.suppliers {
-            let objective = match s.status {
-                PlanStatus::Infeasible => "no plan".into(),
-                _ => or_none(s.objective_delta, &|v| signed(v, 2)),
-            };
-            table.row(vec![
-                s.cost_rank.to_string(),
-                s.service_rank.to_string(),
-                s.enterprise.clone(),
-                s.affected_demands.to_string(),
-                objective,
-                or_none(s.fill_rate_drop, &|v| format!("{:.1} pt", 100.0 * v)),
-                or_none(s.unmet_delta, &|v| signed(v, 1)),
-                or_none(s.late_delta, &|v| signed(v, 1)),
-            ]);
-        }
-        table.write(&mut out, "  ");
-    }
-    if !c.skipped.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n  skipped (no demand depends on them): {}",
-            c.skipped.join(", ")
-        );
-    }
-    if !c.failed.is_empty() {
-        out.push_str("\n  no answer\n");
-        for f in &c.failed {
-            let _ = writeln!(out, "    {}: {}", f.enterprise, f.reason);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The chain graph: sites as nodes and lanes as edges (petgraph), the material
 //! graph of the bills of materials, each site's tier relative to the leader,
-//! reachability queries (who feeds whom, which demands a site can hurt) and a
-//! Graphviz rendering of the chain.
+//! and reachability queries (who feeds whom, which demands a site can hurt).
+//! Its Graphviz rendering is a presenter's (`crate::report::graph_dot`).
 //!
 //! Pure and synchronous: built from a `NetworkDoc` only, no solver, no IO.
 //! It assumes a validated document but never panics on one that is not:
@@ -9,10 +9,8 @@
 
 use crate::model::{NetworkDoc, Role};
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::fmt::Write as _;
 
 /// A site of the chain: the node weight of [`ChainGraph::graph`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,38 +133,6 @@ impl ChainGraph {
         out
     }
 
-    /// Graphviz DOT of the chain, left to right from the farthest upstream tier
-    /// to the customers: one cluster per tier, nodes shaped by role and listing
-    /// their lines, edges labelled with lane id, items and lead time.
-    pub fn to_dot(&self, doc: &NetworkDoc) -> String {
-        let lines_at = lines_by_site(doc);
-        let mut out = String::new();
-        let name = doc.name.as_deref().unwrap_or("chain");
-        let _ = writeln!(out, "digraph {} {{", quote(name));
-        out.push_str("  rankdir=LR;\n  node [style=filled, fontname=\"Helvetica\"];\n");
-        out.push_str("  edge [fontname=\"Helvetica\", fontsize=10];\n");
-        for (tier, nodes) in self.nodes_by_tier() {
-            self.write_cluster(&mut out, tier, &nodes, &lines_at);
-        }
-        for edge in self.graph.edge_references() {
-            let lead_time = doc.lanes.get(edge.weight().lane).map_or(0, |l| l.lead_time);
-            let lane = edge.weight();
-            let label = dot_label(&[
-                lane.id.clone(),
-                lane.items.join(", "),
-                format!("lead time {lead_time}"),
-            ]);
-            let _ = writeln!(
-                out,
-                "  {} -> {} [label={label}];",
-                quote(&self.graph[edge.source()].site),
-                quote(&self.graph[edge.target()].site),
-            );
-        }
-        out.push_str("}\n");
-        out
-    }
-
     /// Sites reachable from `site` in `direction`, without `site`, sorted by id.
     fn reachable(&self, site: &str, direction: Direction) -> Vec<&str> {
         let Some(start) = self.node(site) else {
@@ -183,7 +149,7 @@ impl ChainGraph {
 
     /// Nodes grouped by tier, upstream first (3, 2, 1, leader, -1, -2, ...),
     /// unconnected sites last; document order within a group.
-    fn nodes_by_tier(&self) -> Vec<(Option<i32>, Vec<NodeIndex>)> {
+    pub fn nodes_by_tier(&self) -> Vec<(Option<i32>, Vec<NodeIndex>)> {
         let mut groups: Vec<(Option<i32>, Vec<NodeIndex>)> = Vec::new();
         for n in self.graph.node_indices() {
             let tier = self.tiers[n.index()];
@@ -197,59 +163,6 @@ impl ChainGraph {
             None => (1, 0),
         });
         groups
-    }
-
-    fn write_cluster(
-        &self,
-        out: &mut String,
-        tier: Option<i32>,
-        nodes: &[NodeIndex],
-        lines_at: &HashMap<&str, Vec<String>>,
-    ) {
-        let (name, label) = self.cluster_names(tier, nodes);
-        let _ = writeln!(out, "  subgraph {name} {{");
-        let _ = writeln!(
-            out,
-            "    label={};\n    style=dashed;\n    color=grey;",
-            quote(&label)
-        );
-        for &n in nodes {
-            let site = &self.graph[n];
-            let mut text = vec![
-                site.site.clone(),
-                format!("{} ({})", site.enterprise, site.role.as_str()),
-            ];
-            if let Some(lines) = lines_at.get(site.site.as_str()) {
-                text.extend(lines.iter().cloned());
-            }
-            let _ = writeln!(
-                out,
-                "    {} [label={}, {}];",
-                quote(&site.site),
-                dot_label(&text),
-                role_style(site.role)
-            );
-        }
-        out.push_str("  }\n");
-    }
-
-    /// The DOT name and the visible label of a tier's cluster.
-    fn cluster_names(&self, tier: Option<i32>, nodes: &[NodeIndex]) -> (String, String) {
-        match tier {
-            Some(0) => ("cluster_tier_0".into(), "leader".into()),
-            Some(k) if k > 0 => (format!("cluster_tier_{k}"), format!("tier {k}")),
-            Some(k) => {
-                let all_customers = nodes.iter().all(|&n| self.graph[n].role == Role::Customer);
-                let label = if k == -1 && all_customers {
-                    "customers".to_string()
-                } else {
-                    format!("downstream {}", -k)
-                };
-                // DOT identifiers cannot hold '-' unquoted; 'm' stands for minus.
-                (format!("cluster_tier_m{}", -k), label)
-            }
-            None => ("cluster_unconnected".into(), "unconnected".into()),
-        }
     }
 }
 
@@ -372,111 +285,17 @@ fn reach<N, E>(
     seen
 }
 
-/// For each site, one label line per production line: `line: item, item`.
-fn lines_by_site(doc: &NetworkDoc) -> HashMap<&str, Vec<String>> {
-    let mut out: HashMap<&str, Vec<String>> = HashMap::new();
-    for line in &doc.lines {
-        let items: Vec<&str> = line.operations.iter().map(|o| o.item.as_str()).collect();
-        out.entry(line.site.as_str()).or_default().push(format!(
-            "{}: {}",
-            line.id,
-            items.join(", ")
-        ));
-    }
-    out
-}
-
-/// DOT node attributes for a role.
-fn role_style(role: Role) -> &'static str {
-    match role {
-        Role::Leader => "shape=doubleoctagon, style=\"filled,bold\", fillcolor=\"gold\"",
-        Role::Supplier => "shape=box, fillcolor=\"lightblue\"",
-        Role::Customer => "shape=house, fillcolor=\"palegreen\"",
-        Role::Logistics => "shape=ellipse, fillcolor=\"lightgrey\"",
-    }
-}
-
-/// `text` as a quoted DOT string. Backslashes are doubled too, because labels
-/// read `\n`, `\N` and friends as escapes.
-fn quote(text: &str) -> String {
-    format!("\"{}\"", escape(text))
-}
-
-/// A multi-line DOT label: each part escaped, joined with DOT's `\n`.
-fn dot_label(parts: &[String]) -> String {
-    let escaped: Vec<String> = parts.iter().map(|p| escape(p)).collect();
-    format!("\"{}\"", escaped.join("\\n"))
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     const ODD: &str = "cust\"2\\dc";
 
     /// raw-site (tier 2) -> comp-a, comp-b (tier 1) -> plant (leader)
     /// -> cust1-dc, `cust"2\dc` (customers); `lonely` has no lanes.
     fn chain() -> NetworkDoc {
-        serde_json::from_value(json!({
-            "name": "small",
-            "horizon": {"periods": 2},
-            "items": [{"id": "ore"}, {"id": "part"}, {"id": "car"}],
-            "enterprises": [
-                {"id": "lead", "role": "leader"},
-                {"id": "mine", "role": "supplier"},
-                {"id": "forge", "role": "supplier"},
-                {"id": "c1", "role": "customer"},
-                {"id": "c2", "role": "customer"},
-                {"id": "hermit", "role": "logistics"}
-            ],
-            "sites": [
-                {"id": "raw-site", "enterprise": "mine"},
-                {"id": "comp-a", "enterprise": "forge"},
-                {"id": "comp-b", "enterprise": "forge"},
-                {"id": "plant", "enterprise": "lead"},
-                {"id": "cust1-dc", "enterprise": "c1"},
-                {"id": ODD, "enterprise": "c2"},
-                {"id": "lonely", "enterprise": "hermit"}
-            ],
-            "lines": [
-                {"id": "mine-1", "site": "raw-site", "capacity": 10,
-                 "operations": [{"item": "ore"}]},
-                {"id": "forge-1", "site": "comp-a", "capacity": 10,
-                 "operations": [{"item": "part", "inputs": [{"item": "ore", "qty": 2}]}]},
-                {"id": "assembly", "site": "plant", "capacity": 10,
-                 "operations": [{"item": "car", "inputs": [{"item": "part", "qty": 4}]}]}
-            ],
-            "lanes": [
-                {"id": "l-ore-a", "from": "raw-site", "to": "comp-a", "items": ["ore"], "lead_time": 1},
-                {"id": "l-ore-b", "from": "raw-site", "to": "comp-b", "items": ["ore"]},
-                {"id": "l-part-a", "from": "comp-a", "to": "plant", "items": ["part"]},
-                {"id": "l-part-b", "from": "comp-b", "to": "plant", "items": ["part"], "lead_time": 2},
-                {"id": "l-car-1", "from": "plant", "to": "cust1-dc", "items": ["car"]},
-                {"id": "l-car-2", "from": "plant", "to": ODD, "items": ["car"]}
-            ],
-            "demands": [
-                {"id": "d0", "site": "cust1-dc", "item": "car", "period": 1, "qty": 3},
-                {"id": "d1", "site": ODD, "item": "car", "period": 1, "qty": 3},
-                {"id": "d2", "site": "plant", "item": "car", "period": 0, "qty": 1},
-                {"id": "d3", "site": "lonely", "item": "car", "period": 0, "qty": 1}
-            ]
-        }))
-        .expect("test document parses")
+        let text = include_str!("../../tests/fixtures/small_chain.json");
+        serde_json::from_str(text).expect("test document parses")
     }
 
     #[test]
@@ -581,58 +400,5 @@ mod tests {
             qty: 1.0,
         });
         assert!(ChainGraph::build(&doc).bom_has_cycle());
-    }
-
-    #[test]
-    fn dot_has_a_cluster_per_tier_in_upstream_order() {
-        let dot = ChainGraph::build(&chain()).to_dot(&chain());
-        assert!(dot.starts_with("digraph \"small\" {"));
-        assert!(dot.contains("rankdir=LR;"));
-        let order: Vec<usize> = [
-            "subgraph cluster_tier_2",
-            "subgraph cluster_tier_1",
-            "subgraph cluster_tier_0",
-            "subgraph cluster_tier_m1",
-            "subgraph cluster_unconnected",
-        ]
-        .iter()
-        .map(|c| dot.find(c).unwrap_or_else(|| panic!("{c} missing")))
-        .collect();
-        assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
-        for label in [
-            "\"tier 2\"",
-            "\"leader\"",
-            "\"customers\"",
-            "\"unconnected\"",
-        ] {
-            assert!(dot.contains(&format!("label={label}")), "{label}");
-        }
-        assert!(dot.contains("shape=doubleoctagon"));
-        assert!(dot.contains("shape=house"));
-        assert!(dot.contains("assembly: car"));
-    }
-
-    #[test]
-    fn dot_has_every_lane_with_its_label() {
-        let doc = chain();
-        let dot = ChainGraph::build(&doc).to_dot(&doc);
-        assert_eq!(dot.matches(" -> ").count(), doc.lanes.len());
-        for lane in &doc.lanes {
-            assert!(
-                dot.contains(&format!("[label=\"{}\\n", lane.id)),
-                "{}",
-                lane.id
-            );
-        }
-        assert!(dot.contains("\"comp-b\" -> \"plant\" [label=\"l-part-b\\npart\\nlead time 2\"]"));
-    }
-
-    #[test]
-    fn dot_escapes_quotes_and_backslashes() {
-        let doc = chain();
-        let dot = ChainGraph::build(&doc).to_dot(&doc);
-        assert!(dot.contains("\"plant\" -> \"cust\\\"2\\\\dc\""));
-        assert!(!dot.contains(ODD));
-        assert_eq!(quote("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
     }
 }

@@ -33,7 +33,7 @@ pub use batch::{solve_batch, BatchError, ScenarioProgress, ScenarioResult};
 pub use compare::{compare, rank, Comparison, Delta, Kpi};
 pub use criticality::{criticality, Criticality, SupplierImpact};
 pub use error::PlanError;
-pub use objectives::{curve_summary, goal_value, tradeoff_curve};
+pub use objectives::{goal_value, tradeoff_curve};
 pub use options::{solver_threads, LpAlgorithm, SolveOptions, DEFAULT_RELATIVE_GAP, MAX_THREADS};
 pub use progress::{Phase, Progress, ProgressFn};
 pub use replan::{affected_demands, diff_allocations, validate_baseline, Baseline};

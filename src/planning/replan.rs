@@ -8,6 +8,7 @@
 
 use super::error::PlanError;
 use super::graph::ChainGraph;
+use crate::model::number::nonnegative_problem;
 use crate::model::{
     Allocation, AllocationChange, AllocationKind, NetworkDoc, Problem, Production, Shipment,
 };
@@ -55,11 +56,8 @@ pub fn validate_baseline(doc: &NetworkDoc, baseline: &Baseline) -> Vec<Problem> 
         ));
     }
     let penalty = baseline.stability_penalty;
-    if !(penalty.is_finite() && penalty >= 0.0) {
-        problems.push(Problem::new(
-            "baseline.stability_penalty",
-            format!("must be a finite number >= 0, got {penalty}"),
-        ));
+    if let Some(reason) = nonnegative_problem(penalty) {
+        problems.push(Problem::new("baseline.stability_penalty", reason));
     }
     check_production(doc, &baseline.production, &mut problems);
     check_shipments(doc, &baseline.shipments, &mut problems);
@@ -193,11 +191,8 @@ fn check_period(path: &str, period: u32, periods: usize, problems: &mut Vec<Prob
 }
 
 fn check_qty(path: &str, qty: f64, problems: &mut Vec<Problem>) {
-    if !(qty.is_finite() && qty >= 0.0) {
-        problems.push(Problem::new(
-            format!("{path}.qty"),
-            format!("must be a finite number >= 0, got {qty}"),
-        ));
+    if let Some(reason) = nonnegative_problem(qty) {
+        problems.push(Problem::new(format!("{path}.qty"), reason));
     }
 }
 

@@ -25,6 +25,7 @@
 //! Must not import: the store, tonic services or status codes, the planning
 //! core. Only `model` and `pb`.
 
+use crate::model::{join_path, Problem};
 use crate::model::{
     Allocation, AllocationChange, AllocationEntry, AllocationKind, Bottleneck, Conflict,
     CostBreakdown, Delivery, Demand, Enterprise, Goal, GoalOutcome, Horizon, Input, Item, Lane,
@@ -39,37 +40,16 @@ use thiserror::Error;
 // Errors
 // ---------------------------------------------------------------------------
 
-/// One structural problem of a proto message: where, and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{field}: {description}")]
-pub struct FieldViolation {
-    /// Path into the message converted (`lines[2].capacity`), or into the
-    /// request once put [`FieldViolations::under`] a prefix.
-    pub field: String,
-    /// What is wrong (`required`, `unknown role 7`).
-    pub description: String,
-}
-
-impl FieldViolation {
-    /// A violation at `field`.
-    pub fn new(field: impl Into<String>, description: impl Into<String>) -> FieldViolation {
-        FieldViolation {
-            field: field.into(),
-            description: description.into(),
-        }
-    }
-}
-
 /// Every structural problem found converting one proto message, in the order
 /// of the message's fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Error)]
 #[error("{}", summary(&self.0))]
-pub struct FieldViolations(pub Vec<FieldViolation>);
+pub struct FieldViolations(pub Vec<Problem>);
 
-fn summary(violations: &[FieldViolation]) -> String {
-    violations
+fn summary(problems: &[Problem]) -> String {
+    problems
         .iter()
-        .map(FieldViolation::to_string)
+        .map(Problem::to_string)
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -80,15 +60,7 @@ impl FieldViolations {
     /// `changes[3].add_demand` makes `qty` into `changes[3].add_demand.qty`.
     /// A violation of the whole message (empty path) takes the prefix itself.
     pub fn under(self, prefix: &str) -> FieldViolations {
-        FieldViolations(
-            self.0
-                .into_iter()
-                .map(|FieldViolation { field, description }| FieldViolation {
-                    field: join(prefix, &field),
-                    description,
-                })
-                .collect(),
-        )
+        FieldViolations(self.0.into_iter().map(|p| p.under(prefix)).collect())
     }
 
     /// Whether there are none.
@@ -102,12 +74,12 @@ impl FieldViolations {
     }
 
     /// The violations, in order.
-    pub fn iter(&self) -> std::slice::Iter<'_, FieldViolation> {
+    pub fn iter(&self) -> std::slice::Iter<'_, Problem> {
         self.0.iter()
     }
 
     fn push(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.0.push(FieldViolation::new(field, description));
+        self.0.push(Problem::new(field, description));
     }
 
     /// `Ok(value)` when nothing was found, else every violation.
@@ -121,30 +93,16 @@ impl FieldViolations {
 }
 
 impl IntoIterator for FieldViolations {
-    type Item = FieldViolation;
-    type IntoIter = std::vec::IntoIter<FieldViolation>;
+    type Item = Problem;
+    type IntoIter = std::vec::IntoIter<Problem>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
     }
 }
 
-/// `prefix.path`; `prefix[i]` when the path is an index; either alone when
-/// the other is empty.
-fn join(prefix: &str, path: &str) -> String {
-    if prefix.is_empty() {
-        path.to_string()
-    } else if path.is_empty() {
-        prefix.to_string()
-    } else if path.starts_with('[') {
-        format!("{prefix}{path}")
-    } else {
-        format!("{prefix}.{path}")
-    }
-}
-
 /// `at.name[i]`.
 fn index(at: &str, name: &str, i: usize) -> String {
-    join(at, &format!("{name}[{i}]"))
+    join_path(at, &format!("{name}[{i}]"))
 }
 
 // ---------------------------------------------------------------------------
@@ -213,7 +171,7 @@ fn required<P, D: Decode<P>>(
     errs: &mut FieldViolations,
     placeholder: impl FnOnce() -> D,
 ) -> D {
-    let at = join(at, name);
+    let at = join_path(at, name);
     match msg {
         Some(msg) => D::decode(msg, &at, errs),
         None => {
@@ -230,7 +188,7 @@ fn optional<P, D: Decode<P>>(
     name: &str,
     errs: &mut FieldViolations,
 ) -> Option<D> {
-    msg.map(|msg| D::decode(msg, &join(at, name), errs))
+    msg.map(|msg| D::decode(msg, &join_path(at, name), errs))
 }
 
 /// A proto3 enum number: UNSPECIFIED (0) and unknown numbers are violations.
@@ -241,7 +199,7 @@ fn enum_value<E: TryFrom<i32>>(
     what: &str,
     errs: &mut FieldViolations,
 ) -> Option<E> {
-    let at = join(at, name);
+    let at = join_path(at, name);
     if value == 0 {
         errs.push(at, format!("unknown {what} 0 (unspecified); required"));
         return None;
@@ -259,7 +217,7 @@ fn enum_value<E: TryFrom<i32>>(
 fn count(value: u64, at: &str, name: &str, errs: &mut FieldViolations) -> usize {
     usize::try_from(value).unwrap_or_else(|_| {
         errs.push(
-            join(at, name),
+            join_path(at, name),
             format!("{value} does not fit this platform"),
         );
         usize::MAX
@@ -726,7 +684,7 @@ impl Decode<pb::NetworkDocument> for NetworkDoc {
         let horizon = match horizon {
             Some(horizon) => horizon.into(),
             None => {
-                errs.push(join(at, "horizon"), "required");
+                errs.push(join_path(at, "horizon"), "required");
                 Horizon {
                     periods: 0,
                     period: None,
@@ -747,7 +705,7 @@ impl Decode<pb::NetworkDocument> for NetworkDoc {
             demands: map_list(demands),
             renovations: map_list(renovations),
             policy: policy
-                .map(|p| Policy::decode(p, &join(at, "policy"), errs))
+                .map(|p| Policy::decode(p, &join_path(at, "policy"), errs))
                 .unwrap_or_default(),
         }
     }
@@ -1004,7 +962,7 @@ impl Decode<pb::Policy> for Policy {
             .into_iter()
             .enumerate()
             .filter_map(|(i, stage)| {
-                let at = format!("{}[{i}]", join(at, "objective.lexicographic"));
+                let at = format!("{}[{i}]", join_path(at, "objective.lexicographic"));
                 let goal = enum_value::<pb::Goal>(stage.goal, &at, "goal", "goal", errs)?;
                 Some(ObjectiveStage {
                     goal: goal_from_pb(goal),
@@ -1317,7 +1275,7 @@ impl Decode<pb::Plan> for Plan {
             .into_iter()
             .enumerate()
             .filter_map(|(i, g)| {
-                let at = format!("{}[{i}]", join(at, "goals"));
+                let at = format!("{}[{i}]", join_path(at, "goals"));
                 let goal = enum_value::<pb::Goal>(g.goal, &at, "goal", "goal", errs)?;
                 Some(GoalOutcome {
                     goal: goal_from_pb(goal),
@@ -1331,19 +1289,19 @@ impl Decode<pb::Plan> for Plan {
         let cost = match cost {
             Some(cost) => cost.into(),
             None => {
-                errs.push(join(at, "cost"), "required");
+                errs.push(join_path(at, "cost"), "required");
                 CostBreakdown::default()
             }
         };
         let service = match service {
             Some(service) => service.into(),
             None => {
-                errs.push(join(at, "service"), "required");
+                errs.push(join_path(at, "service"), "required");
                 Service::default()
             }
         };
         let stats = match stats {
-            Some(stats) => SolveStats::decode(stats, &join(at, "stats"), errs),
+            Some(stats) => SolveStats::decode(stats, &join_path(at, "stats"), errs),
             None => SolveStats::default(),
         };
         Plan {
@@ -1740,7 +1698,7 @@ mod tests {
     }
 
     fn fields(errs: &FieldViolations) -> Vec<&str> {
-        errs.iter().map(|v| v.field.as_str()).collect()
+        errs.iter().map(|v| v.path.as_str()).collect()
     }
 
     #[test]
@@ -1955,7 +1913,7 @@ mod tests {
                 "document.lanes[1].capacity",
             ]
         );
-        let reasons: Vec<&str> = errs.iter().map(|v| v.description.as_str()).collect();
+        let reasons: Vec<&str> = errs.iter().map(|v| v.reason.as_str()).collect();
         assert_eq!(reasons[0], "required");
         assert!(reasons[1].starts_with("unknown role 0"), "{}", reasons[1]);
         assert_eq!(reasons[2], "unknown role 9");
@@ -1988,7 +1946,7 @@ mod tests {
             format!("plan.bottlenecks[{last}].kind"),
         ];
         assert_eq!(fields(&errs), expected);
-        assert_eq!(errs.0[2].description, "unknown allocation kind 7");
+        assert_eq!(errs.0[2].reason, "unknown allocation kind 7");
     }
 
     #[test]
@@ -2016,7 +1974,7 @@ mod tests {
             ["delta.changes[0].kind", "delta.changes[1].kind"]
         );
         // A violation of the whole message takes the prefix itself.
-        let whole = FieldViolations(vec![FieldViolation::new("", "required")]);
+        let whole = FieldViolations(vec![Problem::new("", "required")]);
         assert_eq!(
             fields(&whole.under("changes[3].add_demand")),
             ["changes[3].add_demand"]

@@ -1,6 +1,7 @@
 //! `PlanningService`: solves (waited for, or as jobs to watch), plans,
 //! publishing, explanations, re-plans and the re-plan policy.
 
+use crate::model::number::nonnegative_problem;
 use crate::model::text::echo;
 use crate::model::{NetworkDoc, Plan, PlanStatus};
 use crate::planning::renovation;
@@ -434,12 +435,8 @@ impl PlanningService for PlanningApi {
             stability_penalty,
             options,
         } = request.into_inner();
-        if !stability_penalty.is_finite() || stability_penalty < 0.0 {
-            return Err(ServiceError::invalid(
-                "stability_penalty",
-                format!("must be a finite number >= 0, got {stability_penalty}"),
-            )
-            .into());
+        if let Some(reason) = nonnegative_problem(stability_penalty) {
+            return Err(ServiceError::invalid("stability_penalty", reason).into());
         }
         let mut options = records::solve_options("options", options.as_ref())?;
         options.time_limit_seconds = Some(self.time_limit(options.time_limit_seconds, deadline));

@@ -4,12 +4,14 @@
 //! from proto. The document and the plan themselves convert in `convert.rs`.
 
 use crate::model::edit::{CapacityChange, CapacityEdit, OrderChange, Periods};
+use crate::model::number::nonnegative_problem;
+use crate::model::{join_path, Problem};
 use crate::model::{Allocation, AllocationChange, Bottleneck, NetworkDoc, Plan, PlanStatus};
 use crate::planning::renovation::{BudgetStep, RenovationAnswer};
 use crate::planning::{LpAlgorithm, Phase, SolveOptions, MAX_THREADS};
 use crate::server::convert::FieldViolations;
 use crate::server::pb;
-use crate::server::status::{join_path, ServiceError, Violation};
+use crate::server::status::ServiceError;
 use crate::store::{
     AffectedDemand, AllocationVersion, DemandOutcome, NetworkChange, NetworkVersion, PlanOrigin,
     PlanRecord, ReplanImpact, ReplanMode, ReplanPolicy,
@@ -25,14 +27,8 @@ pub fn document_from_pb(
     prefix: &str,
     doc: pb::NetworkDocument,
 ) -> Result<NetworkDoc, ServiceError> {
-    NetworkDoc::try_from(doc).map_err(|v: FieldViolations| {
-        ServiceError::Invalid(
-            v.under(prefix)
-                .into_iter()
-                .map(|f| Violation::new(f.field, f.description))
-                .collect(),
-        )
-    })
+    NetworkDoc::try_from(doc)
+        .map_err(|v: FieldViolations| ServiceError::Invalid(v.under(prefix).into_iter().collect()))
 }
 
 pub fn document_to_pb(doc: &NetworkDoc) -> pb::NetworkDocument {
@@ -209,7 +205,7 @@ pub fn solve_options(
     let mut violations = Vec::new();
     if let Some(t) = time_limit_seconds {
         if !t.is_finite() || *t <= 0.0 {
-            violations.push(Violation::new(
+            violations.push(Problem::new(
                 join_path(prefix, "time_limit_seconds"),
                 format!("must be a positive number of seconds, got {t}"),
             ));
@@ -217,7 +213,7 @@ pub fn solve_options(
     }
     if let Some(g) = relative_gap {
         if !g.is_finite() || !(0.0..=1.0).contains(g) {
-            violations.push(Violation::new(
+            violations.push(Problem::new(
                 join_path(prefix, "relative_gap"),
                 format!("must be between 0 and 1, got {g}"),
             ));
@@ -225,7 +221,7 @@ pub fn solve_options(
     }
     if let Some(n) = threads {
         if !(1..=MAX_THREADS).contains(n) {
-            violations.push(Violation::new(
+            violations.push(Problem::new(
                 join_path(prefix, "threads"),
                 format!("must be between 1 and {MAX_THREADS}, got {n}"),
             ));
@@ -237,7 +233,7 @@ pub fn solve_options(
         Ok(pb::LpAlgorithm::Simplex) => LpAlgorithm::Simplex,
         Ok(pb::LpAlgorithm::Choose) => LpAlgorithm::Choose,
         Err(_) => {
-            violations.push(Violation::new(
+            violations.push(Problem::new(
                 join_path(prefix, "lp_algorithm"),
                 format!("unknown value {lp_algorithm}"),
             ));
@@ -301,7 +297,7 @@ pub fn order_changes(changes: &[pb::OrderChange]) -> Result<Vec<OrderChange>, Se
         let demand = |d: &pb::Demand, _: &str| Some(crate::model::Demand::from(d.clone()));
         let change = match &c.change {
             None => {
-                violations.push(Violation::new(format!("changes[{i}]"), "no change given"));
+                violations.push(Problem::new(format!("changes[{i}]"), "no change given"));
                 None
             }
             Some(Change::AddDemand(d)) => demand(d, "add_demand").map(OrderChange::AddDemand),
@@ -355,7 +351,7 @@ pub fn capacity_changes(
                 Ok(pb::DowntimeAction::Add) => CapacityEdit::AddDowntime,
                 Ok(pb::DowntimeAction::Remove) => CapacityEdit::RemoveDowntime,
                 _ => {
-                    violations.push(Violation::new(
+                    violations.push(Problem::new(
                         format!("changes[{i}].downtime"),
                         format!("must be ADD or REMOVE, got {a}"),
                     ));
@@ -363,7 +359,7 @@ pub fn capacity_changes(
                 }
             },
             None => {
-                violations.push(Violation::new(
+                violations.push(Problem::new(
                     format!("changes[{i}]"),
                     "no capacity or downtime given",
                 ));
@@ -414,18 +410,15 @@ pub fn replan_policy_from_pb(p: Option<&pb::ReplanPolicy>) -> Result<ReplanPolic
         Ok(pb::ReplanMode::Automatic) => ReplanMode::Automatic,
         Ok(pb::ReplanMode::AutomaticPublish) => ReplanMode::AutomaticPublish,
         Err(_) => {
-            violations.push(Violation::new(
+            violations.push(Problem::new(
                 "policy.mode",
                 format!("unknown value {}", p.mode),
             ));
             ReplanMode::OnRequest
         }
     };
-    if !p.stability_penalty.is_finite() || p.stability_penalty < 0.0 {
-        violations.push(Violation::new(
-            "policy.stability_penalty",
-            format!("must be a finite number >= 0, got {}", p.stability_penalty),
-        ));
+    if let Some(reason) = nonnegative_problem(p.stability_penalty) {
+        violations.push(Problem::new("policy.stability_penalty", reason));
     }
     let options = match solve_options("policy.options", p.options.as_ref()) {
         Ok(o) => Some(o),

@@ -8,6 +8,7 @@
 
 use crate::model::scenario::{apply_changes, PeriodRange, ScenarioChange};
 use crate::model::text::echo;
+use crate::model::Problem;
 use crate::model::{NetworkDoc, Plan};
 use crate::planning::{
     compare, criticality, rank, solve, solve_batch, ScenarioProgress, SolveOptions,
@@ -21,7 +22,7 @@ use crate::server::scenario_records::{
     changes_from_pb, comparison_to_pb, criticality_to_pb, kpi_from_pb, request_path, scenario_to_pb,
 };
 use crate::server::state::AppState;
-use crate::server::status::{check_id, check_text, ServiceError, Violation};
+use crate::server::status::{check_id, check_text, ServiceError};
 use crate::store::{NetworkChange, NetworkVersion, PlanOrigin, PlanRecord, ScenarioRecord};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,10 +56,9 @@ fn change_problems(
             problems
                 .into_iter()
                 .map(|p| {
-                    let field = request_path(changes, &p.path).unwrap_or_else(|| {
-                        crate::server::status::join_path("scenario_document", &p.path)
-                    });
-                    Violation::new(field, p.reason)
+                    let field = request_path(changes, &p.path)
+                        .unwrap_or_else(|| crate::model::join_path("scenario_document", &p.path));
+                    Problem::new(field, p.reason)
                 })
                 .collect(),
         )
@@ -145,7 +145,7 @@ impl ScenarioApi {
         let mut violations = Vec::new();
         for (i, s) in found.iter().enumerate().skip(1) {
             if s.network_id != first.network_id || s.base_version != first.base_version {
-                violations.push(Violation::new(
+                violations.push(Problem::new(
                     format!("scenario_ids[{i}]"),
                     format!(
                         "branches from {}@{}, not {}@{} like the first",

@@ -5,12 +5,13 @@
 use crate::model::scenario::{
     CapacityTarget, CostScope, OutageScope, PeriodRange, PolicyValue, ScenarioChange,
 };
+use crate::model::Problem;
 use crate::model::{Demand, Renovation};
 use crate::planning::compare::{Comparison, Delta};
 use crate::planning::{Criticality, Kpi};
 use crate::server::pb;
 use crate::server::records::{bottleneck_to_pb, plan_status_to_pb, timestamp};
-use crate::server::status::{ServiceError, Violation};
+use crate::server::status::ServiceError;
 use crate::store::ScenarioRecord;
 
 fn range(p: &pb::ScenarioPeriods) -> PeriodRange {
@@ -40,11 +41,11 @@ pub fn changes_from_pb(
     let mut violations = Vec::new();
     for (i, c) in changes.iter().enumerate() {
         let mut missing = |field: &str| {
-            violations.push(Violation::new(format!("changes[{i}].{field}"), "required"));
+            violations.push(Problem::new(format!("changes[{i}].{field}"), "required"));
         };
         let change = match &c.change {
             None => {
-                violations.push(Violation::new(format!("changes[{i}]"), "no change given"));
+                violations.push(Problem::new(format!("changes[{i}]"), "no change given"));
                 None
             }
             Some(Change::Outage(o)) => {

@@ -4,12 +4,13 @@
 
 use crate::model::edit::EditProblem;
 use crate::model::text::{echo, text_problem};
+use crate::model::{join_path, Problem};
 use crate::model::{validate, NetworkDoc};
 use crate::planning::size::over_budget;
 use crate::planning::SolveOptions;
 use crate::server::jobs::{Reservation, SolvePool};
 use crate::server::replan::{start_replan, ReplanRequest};
-use crate::server::status::{join_path, ServiceError, Violation};
+use crate::server::status::ServiceError;
 use crate::store::{NetworkChange, NetworkVersion, PlanRecord, ReplanMode, ReplanPolicy, Store};
 use std::sync::Arc;
 use std::time::Duration;
@@ -209,7 +210,7 @@ pub fn edit_error(problems: Vec<EditProblem>) -> ServiceError {
             .into_iter()
             .map(|p| {
                 let p = p.into_problem();
-                Violation::new(p.path, p.reason)
+                Problem::new(p.path, p.reason)
             })
             .collect(),
     )
@@ -228,7 +229,7 @@ impl AppState {
                 report
                     .errors
                     .into_iter()
-                    .map(|p| Violation::new(join_path(prefix, &p.path), p.reason))
+                    .map(|p| Problem::new(join_path(prefix, &p.path), p.reason))
                     .collect(),
             ));
         }

@@ -5,35 +5,18 @@
 //! its cause to the caller and logs it instead.
 
 use crate::model::text::{clip_chars, id_problem, text_problem};
-use crate::model::DocError;
+use crate::model::{join_path, DocError, Problem};
 use crate::planning::PlanError;
 use crate::store::StoreError;
 use thiserror::Error;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
-/// A field of a request and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// Path into the request: `document.lanes[4].to`.
-    pub field: String,
-    pub reason: String,
-}
-
-impl Violation {
-    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Violation {
-        Violation {
-            field: field.into(),
-            reason: reason.into(),
-        }
-    }
-}
-
 /// Why a call failed, in the terms of the status table.
 #[derive(Debug, Error)]
 pub enum ServiceError {
     #[error("invalid request: {}", summary(.0))]
-    Invalid(Vec<Violation>),
+    Invalid(Vec<Problem>),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -74,14 +57,14 @@ const MESSAGE_REASON_CHARS: usize = 180;
 /// whatever the caller sent (a 10,000-character id, 2,000 bad lanes).
 const MAX_MESSAGE_CHARS: usize = 1024;
 
-fn summary(violations: &[Violation]) -> String {
+fn summary(violations: &[Problem]) -> String {
     let shown: Vec<String> = violations
         .iter()
         .take(MESSAGE_VIOLATIONS)
         .map(|v| {
             format!(
                 "{}: {}",
-                clip_chars(&v.field, MESSAGE_FIELD_CHARS),
+                clip_chars(&v.path, MESSAGE_FIELD_CHARS),
                 clip_chars(&v.reason, MESSAGE_REASON_CHARS)
             )
         })
@@ -97,7 +80,7 @@ fn summary(violations: &[Violation]) -> String {
 impl ServiceError {
     /// One violation.
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ServiceError {
-        ServiceError::Invalid(vec![Violation::new(field, reason)])
+        ServiceError::Invalid(vec![Problem::new(field, reason)])
     }
 
     /// Document problems, their paths put under `prefix` (`document`).
@@ -105,7 +88,7 @@ impl ServiceError {
         ServiceError::Invalid(
             err.problems()
                 .into_iter()
-                .map(|p| Violation::new(join_path(prefix, &p.path), p.reason))
+                .map(|p| p.under(prefix))
                 .collect(),
         )
     }
@@ -131,16 +114,6 @@ pub fn check_text(field: &str, text: &str) -> Result<(), ServiceError> {
     match text_problem(text) {
         Some(reason) => Err(ServiceError::invalid(field, reason)),
         None => Ok(()),
-    }
-}
-
-/// `prefix.path`, where `$` (the whole document) is the prefix itself.
-pub fn join_path(prefix: &str, path: &str) -> String {
-    match (prefix.is_empty(), path) {
-        (true, _) => path.to_string(),
-        (false, "$" | "") => prefix.to_string(),
-        (false, p) if p.starts_with('[') => format!("{prefix}{p}"),
-        (false, p) => format!("{prefix}.{p}"),
     }
 }
 
@@ -189,7 +162,7 @@ impl From<ServiceError> for Status {
                         .take(DETAIL_VIOLATIONS)
                         .map(|v| {
                             tonic_types::FieldViolation::new(
-                                clip_chars(&v.field, MAX_FIELD_CHARS),
+                                clip_chars(&v.path, MAX_FIELD_CHARS),
                                 clip_chars(&v.reason, MAX_REASON_CHARS),
                             )
                         })
@@ -230,8 +203,8 @@ mod tests {
     #[test]
     fn invalid_arguments_carry_every_violation() {
         let err = ServiceError::Invalid(vec![
-            Violation::new("document.lanes[0].to", "unknown site \"x\""),
-            Violation::new("document.horizon.periods", "must be at least 1"),
+            Problem::new("document.lanes[0].to", "unknown site \"x\""),
+            Problem::new("document.horizon.periods", "must be at least 1"),
         ]);
         let status = Status::from(err);
         assert_eq!(status.code(), Code::InvalidArgument);
@@ -244,7 +217,7 @@ mod tests {
     fn errors_stay_small_whatever_the_caller_sent() {
         let long = "x".repeat(20_000);
         let violations = (0..2000)
-            .map(|i| Violation::new(format!("document.lanes[{i}].{long}"), long.clone()))
+            .map(|i| Problem::new(format!("document.lanes[{i}].{long}"), long.clone()))
             .collect();
         let status = Status::from(ServiceError::Invalid(violations));
         assert!(status.message().chars().count() <= MAX_MESSAGE_CHARS);

@@ -4,13 +4,14 @@
 //! conflicts of an infeasible document.
 //!
 //! Pure formatting of a document and its plan into a `String`: no IO, no
-//! solver. Imports only the domain types (`crate::model`) and `std`.
+//! solver. Imports the domain types (`crate::model`), the renovation
+//! answers it prints, and `std`.
 
+use super::table::{number, signed, Align, Table};
 use crate::model::{
     AllocationKind, Line, NetworkDoc, Operation, Plan, PlanStatus, ResourceKind, Role,
 };
 use crate::planning::renovation::{BudgetStep, RenovationAnswer};
-use crate::table::{number, signed, Align, Table};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
