@@ -10,7 +10,7 @@
 //!   the change fixture `tests/fixtures/scenario/changes.json`;
 //! - gRPC requests: prost decoding of every request message, then the
 //!   conversions and checks the services run before any store or solver
-//!   (`server::records`, `server::scenario_records`, the edits on the demo
+//!   (`server::convert::records`, `server::convert::scenario_records`, the edits on the demo
 //!   chain), on arbitrary bytes, on well-formed protobuf of random fields,
 //!   and on valid encodings with their fields mutated (lengths kept right) or
 //!   their bytes flipped, inserted, deleted and truncated.
@@ -49,9 +49,9 @@ use chainplan::model::{
     parse_network, validate, DocError, NetworkDoc, Problem, ValidationReport, MAX_PERIODS,
 };
 use chainplan::planning::size::estimate_model_bytes;
+use chainplan::server::convert::records;
+use chainplan::server::convert::scenario_records::{change_to_pb, changes_from_pb, kpi_from_pb};
 use chainplan::server::pb;
-use chainplan::server::records;
-use chainplan::server::scenario_records::{change_to_pb, changes_from_pb, kpi_from_pb};
 use chainplan::server::state::edit_error;
 use chainplan::server::status::{check_id, check_text, ServiceError};
 use proptest::collection::vec;

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use thiserror::Error;
-use tonic::{Request, Status};
+use tonic::Request;
 
 /// What a token may do.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -145,12 +145,13 @@ impl Authenticator {
 
     /// Puts the [`Caller`] into the request, or refuses it with
     /// UNAUTHENTICATED when the token is missing or unknown.
-    #[allow(clippy::result_large_err)] // tonic's interceptor signature
-    pub fn intercept(&self, mut request: Request<()>) -> Result<Request<()>, Status> {
+    /// # Errors
+    /// UNAUTHENTICATED as above.
+    pub fn intercept(&self, mut request: Request<()>) -> Result<Request<()>, ServiceError> {
         let caller = match &self.tokens {
             None => Caller::Open,
             Some(tokens) => {
-                let refused = |why: &str| Status::from(ServiceError::Unauthenticated(why.into()));
+                let refused = |why: &str| ServiceError::Unauthenticated(why.into());
                 let header = request
                     .metadata()
                     .get("authorization")
@@ -273,6 +274,7 @@ impl Caller {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tonic::Status;
 
     fn supplier(e: &str) -> Caller {
         Caller::Token(Role::Supplier {
@@ -343,7 +345,7 @@ mod tests {
     #[test]
     fn interceptor_wants_a_known_bearer_token() {
         let auth = Authenticator::new(Some(Tokens::from_pairs([("t".to_string(), Role::Erp)])));
-        let bare = auth.intercept(Request::new(())).unwrap_err();
+        let bare = Status::from(auth.intercept(Request::new(())).unwrap_err());
         assert_eq!(bare.code(), tonic::Code::Unauthenticated);
         let mut req = Request::new(());
         req.metadata_mut()

@@ -14,11 +14,9 @@ pub mod network;
 pub mod pb;
 pub mod planning;
 pub mod publish;
-pub mod records;
 pub mod reflection;
 pub mod replan;
 pub mod scenario;
-pub mod scenario_records;
 pub mod state;
 pub mod status;
 pub mod supplier;
@@ -151,7 +149,8 @@ pub async fn run(
     let reflection =
         reflection::Reflection::chainplan().map_err(|e| std::io::Error::other(e.to_string()))?;
 
-    let intercept = |auth: Authenticator| move |req| auth.intercept(req);
+    let intercept =
+        |auth: Authenticator| move |req| auth.intercept(req).map_err(tonic::Status::from);
     let network = InterceptedService::new(
         NetworkServiceServer::new(NetworkApi {
             state: state.clone(),

@@ -3,9 +3,9 @@
 
 use crate::model::edit::{apply_capacity_changes, apply_order_changes};
 use crate::server::auth::{Caller, Need};
+use crate::server::convert::records;
 use crate::server::pb;
 use crate::server::pb::network_service_server::NetworkService;
-use crate::server::records;
 use crate::server::state::{AppState, ReplanStarted};
 use crate::server::status::{check_id, check_text, ServiceError};
 use crate::store::NetworkChange;

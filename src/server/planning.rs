@@ -8,6 +8,7 @@ use crate::planning::renovation;
 use crate::planning::size::over_budget;
 use crate::planning::SolveOptions;
 use crate::server::auth::{Caller, Need};
+use crate::server::convert::records;
 use crate::server::impact::outcome;
 use crate::server::jobs::{
     CancelFlag, CancelOnDrop, Job, JobFailureKind, JobKind, JobSpec, JobState,
@@ -15,7 +16,6 @@ use crate::server::jobs::{
 use crate::server::pb;
 use crate::server::pb::planning_service_server::PlanningService;
 use crate::server::publish::publish_plan;
-use crate::server::records;
 use crate::server::replan::{start_replan, ReplanRequest};
 use crate::server::state::AppState;
 use crate::server::status::{check_id, ServiceError};

@@ -14,13 +14,13 @@ use crate::planning::{
     compare, criticality, rank, solve, solve_batch, ScenarioProgress, SolveOptions,
 };
 use crate::server::auth::{Caller, Need};
+use crate::server::convert::records::{network_version, plan_to_pb, solve_phase};
+use crate::server::convert::scenario_records::{
+    changes_from_pb, comparison_to_pb, criticality_to_pb, kpi_from_pb, request_path, scenario_to_pb,
+};
 use crate::server::jobs::CancelFlag;
 use crate::server::pb;
 use crate::server::pb::scenario_service_server::ScenarioService;
-use crate::server::records::{network_version, plan_to_pb, solve_phase};
-use crate::server::scenario_records::{
-    changes_from_pb, comparison_to_pb, criticality_to_pb, kpi_from_pb, request_path, scenario_to_pb,
-};
 use crate::server::state::AppState;
 use crate::server::status::{check_id, check_text, ServiceError};
 use crate::store::{NetworkChange, NetworkVersion, PlanOrigin, PlanRecord, ScenarioRecord};

@@ -9,9 +9,9 @@ use crate::model::edit::{
 use crate::model::text::echo;
 use crate::model::{Problem, Role};
 use crate::server::auth::Caller;
+use crate::server::convert::records;
 use crate::server::pb;
 use crate::server::pb::supplier_service_server::SupplierService;
-use crate::server::records;
 use crate::server::state::AppState;
 use crate::server::status::{check_id, check_text, ServiceError};
 use crate::store::{Acknowledgement, NetworkChange, NetworkVersion, StoreError};

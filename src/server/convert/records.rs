@@ -3,13 +3,13 @@
 //! request parts (periods, solve options, order and capacity changes) to and
 //! from proto. The document and the plan themselves convert in `convert.rs`.
 
+use super::decode::FieldViolations;
 use crate::model::edit::{CapacityChange, CapacityEdit, OrderChange, Periods};
 use crate::model::number::nonnegative_problem;
 use crate::model::{join_path, Problem};
 use crate::model::{Allocation, AllocationChange, Bottleneck, NetworkDoc, Plan, PlanStatus};
 use crate::planning::renovation::{BudgetStep, RenovationAnswer};
 use crate::planning::{LpAlgorithm, Phase, SolveOptions, MAX_THREADS};
-use crate::server::convert::FieldViolations;
 use crate::server::pb;
 use crate::server::status::ServiceError;
 use crate::store::{

@@ -2,6 +2,7 @@
 //! the domain: scenario changes (checked, with a path for every problem),
 //! stored scenarios, comparisons and the criticality ranking.
 
+use super::records::{bottleneck_to_pb, plan_status_to_pb, timestamp};
 use crate::model::scenario::{
     CapacityTarget, CostScope, OutageScope, PeriodRange, PolicyValue, ScenarioChange,
 };
@@ -10,7 +11,6 @@ use crate::model::{Demand, Renovation};
 use crate::planning::compare::{Comparison, Delta};
 use crate::planning::{Criticality, Kpi};
 use crate::server::pb;
-use crate::server::records::{bottleneck_to_pb, plan_status_to_pb, timestamp};
 use crate::server::status::ServiceError;
 use crate::store::ScenarioRecord;
 
