@@ -46,11 +46,11 @@
 //! 20) drawn from `--seed` (default 1, which also seeds the import) over
 //! `--periods` weeks (default 26), the defaults of `chainplan import willems`.
 
+use chainplan::import::generate::add_renovation_candidates;
 use chainplan::import::mlclsp::read_mlclsp;
 use chainplan::import::trigeiro::read_trigeiro;
 use chainplan::import::willems::read_willems;
 use chainplan::model::{NetworkDoc, Plan, PlanStatus};
-use chainplan::planning::generate::add_renovation_candidates;
 use chainplan::planning::{solve, Phase, Progress, SolveOptions};
 use rand::rngs::StdRng;
 use rand::SeedableRng;

@@ -17,10 +17,10 @@
 //! place; without its `willems/` folder the Willems chains are skipped.
 //! `--only` keeps the instances whose name contains one of the given names.
 
+use chainplan::import::generate::{generate, GeneratorSpec};
 use chainplan::import::willems::read_willems;
 use chainplan::model::parse::parse_document;
 use chainplan::model::{validate, NetworkDoc};
-use chainplan::planning::generate::{generate, GeneratorSpec};
 use chainplan::planning::graph::ChainGraph;
 use chainplan::planning::{solve, LpAlgorithm, SolveOptions};
 use serde::{Deserialize, Serialize};

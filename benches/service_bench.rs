@@ -38,8 +38,8 @@
 //! store and the jobs part's Redis; replan always runs on the memory store.
 //! `--replicas` (default 1) needs a Redis `--store`; `--jobs` defaults to 30.
 
+use chainplan::import::generate::{generate, GeneratorSpec};
 use chainplan::model::{NetworkDoc, Role};
-use chainplan::planning::generate::{generate, GeneratorSpec};
 use chainplan::server::jobs::RedisQueue;
 use chainplan::server::pb;
 use chainplan::server::pb::network_service_client::NetworkServiceClient;

@@ -23,11 +23,11 @@
 //! 50 would take about 15 minutes on two cores), 300 s per LP solve, 8 MILP
 //! scenarios at 20 s each, 50 stored scenarios, 2 workers.
 
+use chainplan::import::generate::{generate, GeneratorSpec};
 use chainplan::model::scenario::{
     apply_changes, CapacityTarget, CostScope, OutageScope, PeriodRange, ScenarioChange,
 };
 use chainplan::model::{NetworkDoc, Plan, Role};
-use chainplan::planning::generate::{generate, GeneratorSpec};
 use chainplan::planning::{solve, solve_batch, ScenarioProgress, ScenarioResult, SolveOptions};
 use chainplan::store::{MemoryStore, NetworkChange, ScenarioRecord, Store};
 use std::collections::HashMap;

@@ -29,8 +29,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// The module a file defines: `src/planning/mod.rs` is `planning`,
-/// `src/planning/solve.rs` is `planning::solve`; the binary's files
-/// (`main.rs` and the files beside it that it declares) are left out.
+/// `src/planning/solve.rs` is `planning::solve`.
 fn module_of(src: &Path, file: &Path) -> Option<ModPath> {
     let rel = file.strip_prefix(src).ok()?;
     let mut parts: Vec<String> = rel
@@ -245,8 +244,8 @@ fn folder_edges() -> BTreeMap<ModPath, BTreeMap<String, BTreeSet<String>>> {
         let Some(module) = module_of(&src, file) else {
             continue;
         };
-        // The binary's own files are not modules of the library.
-        if module.first().is_some_and(|m| m == "main") {
+        // The binary's own files are another crate, not modules of the library.
+        if module.first().is_some_and(|m| m == "main" || m == "bin") {
             continue;
         }
         let is_mod_file = file.file_name().is_some_and(|n| n == "mod.rs");

@@ -3,8 +3,8 @@
 //! quantities by a checker written apart from the formulation, and the cost
 //! terms recomputed from those quantities equal the reported ones.
 
+use chainplan::import::generate::{generate, GeneratorSpec};
 use chainplan::model::{NetworkDoc, Plan, PlanStatus};
-use chainplan::planning::generate::{generate, GeneratorSpec};
 use chainplan::planning::{solve, SolveOptions};
 use std::collections::HashMap;
 

@@ -5,11 +5,11 @@
 //! on distinct lines, and follow the seed; `chainplan import willems
 //! --renovations` must write the same document the library builds.
 
-use chainplan::import::willems::read_willems;
-use chainplan::model::{validate, NetworkDoc, PlanStatus};
-use chainplan::planning::generate::{
+use chainplan::import::generate::{
     add_renovation_candidates, add_renovation_candidates_with, generate, GeneratorSpec,
 };
+use chainplan::import::willems::read_willems;
+use chainplan::model::{validate, NetworkDoc, PlanStatus};
 use chainplan::planning::{solve, SolveOptions};
 use rand::rngs::StdRng;
 use rand::SeedableRng;

@@ -4,10 +4,10 @@
 //! suppliers and customers what changed. Documents are small enough to work
 //! out by hand (in the comments).
 
+use chainplan::import::generate::{generate, GeneratorSpec};
 use chainplan::model::{
     Allocation, AllocationEntry, AllocationKind, NetworkDoc, Plan, PlanStatus, Production, Shipment,
 };
-use chainplan::planning::generate::{generate, GeneratorSpec};
 use chainplan::planning::graph::ChainGraph;
 use chainplan::planning::{
     affected_demands, diff_allocations, solve, validate_baseline, Baseline, PlanError, SolveOptions,

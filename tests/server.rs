@@ -817,7 +817,7 @@ async fn a_caller_that_goes_away_cancels_its_solve() {
 /// A MILP (setups, renovations) that HiGHS cannot prove optimal in minutes,
 /// so a solve of it is still running when a test needs it to be.
 fn long_milp() -> chainplan::model::NetworkDoc {
-    chainplan::planning::generate::generate(&chainplan::planning::generate::GeneratorSpec {
+    chainplan::import::generate::generate(&chainplan::import::generate::GeneratorSpec {
         suppliers: 60,
         items_per_tier: 4,
         periods: 26,

@@ -269,7 +269,7 @@ async fn a_supplier_on_one_replica_hears_every_publish_made_through_another() {
 /// limit, but finds plans for: its solve is still running when the worker is
 /// killed, and the next worker's solve ends with a plan.
 fn long_milp() -> chainplan::model::NetworkDoc {
-    chainplan::planning::generate::generate(&chainplan::planning::generate::GeneratorSpec {
+    chainplan::import::generate::generate(&chainplan::import::generate::GeneratorSpec {
         suppliers: 60,
         items_per_tier: 4,
         periods: 26,

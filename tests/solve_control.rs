@@ -4,8 +4,8 @@
 //! cancelled solve cannot have finished on its own. Tests wait on events
 //! (progress reports), never on the clock.
 
+use chainplan::import::generate::{generate, GeneratorSpec};
 use chainplan::model::{NetworkDoc, PlanStatus};
-use chainplan::planning::generate::{generate, GeneratorSpec};
 use chainplan::planning::{solve, LpAlgorithm, Phase, PlanError, Progress, SolveOptions};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;

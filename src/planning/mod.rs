@@ -13,7 +13,6 @@ mod exact;
 mod extract;
 mod fence;
 mod formulation;
-pub mod generate;
 pub mod graph;
 mod highs;
 mod lot_sizing;

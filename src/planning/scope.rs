@@ -236,9 +236,9 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::generate::{generate, GeneratorSpec};
     use crate::planning::extract::extract_plan;
     use crate::planning::formulation::PlanModel;
-    use crate::planning::generate::{generate, GeneratorSpec};
     use crate::planning::highs::{run_highs, Outcome};
     use crate::planning::lp::Mode;
     use crate::planning::options::SolveOptions;

@@ -6,8 +6,8 @@
 
 pub use crate::common::invariants::invariants;
 use crate::common::{gearbox, pb_doc, TestServer, NET};
+use chainplan::import::generate::{generate, GeneratorSpec};
 use chainplan::model::{NetworkDoc, Role as EnterpriseRole};
-use chainplan::planning::generate::{generate, GeneratorSpec};
 use chainplan::server::auth::{Role, Tokens};
 use chainplan::server::jobs::RedisQueue;
 use chainplan::server::pb;

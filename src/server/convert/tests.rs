@@ -2,13 +2,13 @@
 
 use super::allocation::allocation_changes_from_pb;
 use super::decode::{Decode, FieldViolations};
+use crate::import::generate::{generate, GeneratorSpec};
 use crate::model::Problem;
 use crate::model::{
     Allocation, AllocationChange, AllocationEntry, AllocationKind, Bottleneck, Conflict,
     NetworkDoc, Operation, PerPeriod, Plan, PlanStatus, Policy, Renovation, RenovationSchedule,
     ResourceKind, SolveStats, Stability,
 };
-use crate::planning::generate::{generate, GeneratorSpec};
 use crate::planning::{solve, SolveOptions};
 use crate::server::pb;
 use prost::Message;
