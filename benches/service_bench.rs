@@ -40,7 +40,7 @@
 
 use chainplan::import::generate::{generate, GeneratorSpec};
 use chainplan::model::{NetworkDoc, Role};
-use chainplan::server::jobs::RedisQueue;
+use chainplan::server::jobs::SharedQueue;
 use chainplan::server::pb;
 use chainplan::server::pb::network_service_client::NetworkServiceClient;
 use chainplan::server::pb::planning_service_client::PlanningServiceClient;
@@ -320,11 +320,11 @@ async fn open_redis(
     url: &str,
     prefix: &str,
     queue_capacity: usize,
-) -> BenchResult<(RedisStore, Arc<RedisQueue>)> {
+) -> BenchResult<(RedisStore, Arc<SharedQueue>)> {
     let store = RedisStore::connect(url, prefix)
         .await
         .map_err(|e| format!("Redis store at {url}: {e}"))?;
-    let queue = RedisQueue::open(url, prefix, queue_capacity)
+    let queue = SharedQueue::open_redis(url, prefix, queue_capacity)
         .map_err(|e| format!("Redis queue at {url}: {e}"))?;
     Ok((store, Arc::new(queue)))
 }
@@ -1265,7 +1265,7 @@ fn jobs_table(rows: &[JobsRow]) -> String {
     out.push_str(
         "\nEvery job asks for one solver thread (`threads: 1`), so two workers do not share HiGHS \
          threads. Redis: a server with no workers takes the jobs; 1 or 2 workers of the shared queue \
-         (`RedisQueue::spawn_workers`, on connections of their own) in the same process solve them, \
+         (`SharedQueue::spawn_workers`, on connections of their own) in the same process solve them, \
          and the server follows each job by polling its state every 200 ms. Memory: one server \
          with 1 or 2 solve workers. Workers busy: build + HiGHS + extract over wall x workers.\n",
     );

@@ -103,7 +103,7 @@ fn expand(tree: &str) -> Vec<String> {
 
 /// The `crate::`/`super::`/`self::` paths a file's code names, made
 /// absolute; in a `use`, a path starting with one of the module's own
-/// children (`pub use queue::RedisQueue` in a `mod.rs`) too.
+/// children (`pub use queue::SharedQueue` in a `mod.rs`) too.
 fn named_paths(module: &ModPath, is_mod_file: bool, code: &str) -> Vec<ModPath> {
     let mut raw = Vec::new();
     for statement in code.split(';') {

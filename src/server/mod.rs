@@ -22,7 +22,7 @@ pub mod status;
 pub mod supplier;
 
 use crate::server::auth::{Authenticator, Tokens};
-use crate::server::jobs::{RedisQueue, SolvePool};
+use crate::server::jobs::{SharedQueue, SolvePool};
 use crate::server::network::NetworkApi;
 use crate::server::pb::network_service_server::NetworkServiceServer;
 use crate::server::pb::planning_service_server::PlanningServiceServer;
@@ -67,7 +67,7 @@ pub struct ServerConfig {
     pub limits: SolveLimits,
     /// A solve queue shared with other replicas and workers through Redis;
     /// this server then runs `solve_workers` workers on it (0: none).
-    pub shared_queue: Option<Arc<RedisQueue>>,
+    pub shared_queue: Option<Arc<SharedQueue>>,
 }
 
 impl ServerConfig {

@@ -9,13 +9,15 @@
 
 mod backend;
 mod error;
+mod jobs;
 mod memory;
 mod records;
 mod redis;
 
-pub use self::redis::RedisStore;
+pub use self::redis::{RedisJobQueue, RedisStore, CLAIM_AFTER};
 pub use backend::Store;
 pub use error::StoreError;
+pub use jobs::{JobConsumer, JobQueue, QueuedJob, TakenJob};
 pub use memory::MemoryStore;
 pub use records::{
     Acknowledgement, AffectedDemand, AllocationVersion, DemandOutcome, NetworkChange,

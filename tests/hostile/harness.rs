@@ -9,7 +9,7 @@ use crate::common::{gearbox, pb_doc, TestServer, NET};
 use chainplan::import::generate::{generate, GeneratorSpec};
 use chainplan::model::{NetworkDoc, Role as EnterpriseRole};
 use chainplan::server::auth::{Role, Tokens};
-use chainplan::server::jobs::RedisQueue;
+use chainplan::server::jobs::SharedQueue;
 use chainplan::server::pb;
 use chainplan::server::pb::network_service_client::NetworkServiceClient;
 use chainplan::server::pb::planning_service_client::PlanningServiceClient;
@@ -132,7 +132,7 @@ impl Hostile {
             let url = crate::common::processes::redis_url();
             let prefix = format!("hostile-{}", uuid::Uuid::new_v4().simple());
             parked_prefix = Some(prefix.clone());
-            let queue = RedisQueue::open(&url, &prefix, capacity).unwrap();
+            let queue = SharedQueue::open_redis(&url, &prefix, capacity).unwrap();
             config.shared_queue = Some(Arc::new(queue));
             // Nobody takes the jobs: no worker runs on this server.
             config.solve_workers = 0;

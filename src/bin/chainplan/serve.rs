@@ -6,7 +6,7 @@
 use anyhow::{bail, Context};
 use chainplan::model::parse_network;
 use chainplan::server::auth::Tokens;
-use chainplan::server::jobs::RedisQueue;
+use chainplan::server::jobs::SharedQueue;
 use chainplan::server::state::{SolveLimits, DEFAULT_MAX_MODEL_MB};
 use chainplan::server::{run, ServerConfig};
 use chainplan::store::{MemoryStore, NetworkChange, RedisStore, Retention, Store};
@@ -56,7 +56,7 @@ pub struct StoreArgs {
 /// An opened store, and the shared solve queue when it is Redis.
 pub struct OpenedStore {
     pub store: Arc<dyn Store>,
-    pub queue: Option<Arc<RedisQueue>>,
+    pub queue: Option<Arc<SharedQueue>>,
 }
 
 impl StoreArgs {
@@ -91,7 +91,7 @@ impl StoreArgs {
         let store = RedisStore::connect_with(&self.store, &self.redis_prefix, retention)
             .await
             .with_context(|| format!("--store {}", self.store))?;
-        let queue = RedisQueue::open(&self.store, &self.redis_prefix, queue_capacity)
+        let queue = SharedQueue::open_redis(&self.store, &self.redis_prefix, queue_capacity)
             .with_context(|| format!("--store {}", self.store))?;
         tracing::info!(prefix = %self.redis_prefix, "state in Redis; solve jobs on its shared queue");
         Ok(OpenedStore {

@@ -17,6 +17,6 @@ pub mod spec;
 
 pub use job::{CancelFlag, CancelOnDrop, Job, JobFailure, JobFailureKind, JobProgress, JobState};
 pub use pool::{Reservation, SolvePool};
-pub use queue::RedisQueue;
+pub use queue::SharedQueue;
 pub use run::run_job;
 pub use spec::{JobKind, JobOptions, JobSpec};

@@ -4,7 +4,7 @@
 //! held ahead, [`Reservation`]) before a job is admitted.
 
 use super::job::{failure, Job, JobFailureKind, JobProgress, JobState};
-use super::queue::RedisQueue;
+use super::queue::SharedQueue;
 use super::run::run_job;
 use super::spec::JobSpec;
 use crate::planning::{Phase, Progress};
@@ -30,7 +30,7 @@ pub struct SolvePool {
     shutting_down: Arc<AtomicBool>,
     store: Arc<dyn Store>,
     /// The shared queue, when jobs run wherever a worker takes them.
-    shared: Option<Arc<RedisQueue>>,
+    shared: Option<Arc<SharedQueue>>,
 }
 
 impl std::fmt::Debug for SolvePool {
@@ -61,13 +61,13 @@ impl SolvePool {
     /// Sends solve jobs to a shared queue instead: workers of any process
     /// take them, and any replica can follow them. `workers` and `queue`
     /// still bound the scenario batches, which run here.
-    pub fn with_shared_queue(mut self, queue: Arc<RedisQueue>) -> SolvePool {
+    pub fn with_shared_queue(mut self, queue: Arc<SharedQueue>) -> SolvePool {
         self.shared = Some(queue);
         self
     }
 
     /// The shared queue, if jobs go to one.
-    pub fn shared_queue(&self) -> Option<&Arc<RedisQueue>> {
+    pub fn shared_queue(&self) -> Option<&Arc<SharedQueue>> {
         self.shared.as_ref()
     }
 
@@ -219,7 +219,7 @@ enum Held {
     /// A permit of this process's queue, held until the job ends.
     Local(#[allow(dead_code)] OwnedSemaphorePermit),
     /// A place held on the shared queue, with its token until submitted.
-    Shared(Arc<RedisQueue>, Option<String>),
+    Shared(Arc<SharedQueue>, Option<String>),
 }
 
 impl Drop for Reservation {

@@ -20,6 +20,7 @@
 //! rather than hang on a dead server.
 
 mod codec;
+mod jobs;
 mod keys;
 mod notify;
 mod reply;
@@ -35,6 +36,7 @@ use crate::store::records::{
     Publish, PublishReceipt, ReplanPolicy, Retention, ScenarioRecord,
 };
 use async_trait::async_trait;
+pub use jobs::{RedisJobQueue, CLAIM_AFTER};
 use keys::Keys;
 use notify::Notifier;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
