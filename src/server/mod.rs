@@ -146,8 +146,8 @@ pub async fn run(
     health_reporter
         .set_serving::<ScenarioServiceServer<ScenarioApi>>()
         .await;
-    let reflection =
-        reflection::Reflection::chainplan().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let (reflection_v1, reflection_v1alpha) =
+        reflection::services().map_err(|e| std::io::Error::other(e.to_string()))?;
 
     let intercept =
         |auth: Authenticator| move |req| auth.intercept(req).map_err(tonic::Status::from);
@@ -191,8 +191,18 @@ pub async fn run(
     let shutdown = async move {
         shutdown.await;
         tracing::info!("shutting down: cancelling solves and ending streams");
+        // Every service, so a load balancer stops sending any call here.
         health_reporter
             .set_not_serving::<NetworkServiceServer<NetworkApi>>()
+            .await;
+        health_reporter
+            .set_not_serving::<PlanningServiceServer<PlanningApi>>()
+            .await;
+        health_reporter
+            .set_not_serving::<SupplierServiceServer<SupplierApi>>()
+            .await;
+        health_reporter
+            .set_not_serving::<ScenarioServiceServer<ScenarioApi>>()
             .await;
         pool.shutdown();
         let _ = stop_tx.send(true);
@@ -200,8 +210,8 @@ pub async fn run(
     tracing::info!(%addr, "chainplan serving");
     builder
         .add_service(health_service)
-        .add_service(reflection.v1())
-        .add_service(reflection.v1alpha())
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
         .add_service(network)
         .add_service(planning)
         .add_service(supplier)

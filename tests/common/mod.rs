@@ -5,6 +5,7 @@
 
 pub mod invariants;
 pub mod processes;
+pub mod raw;
 
 use chainplan::model::{parse_network, NetworkDoc};
 use chainplan::server::auth::Tokens;

@@ -4,12 +4,9 @@
 //! INVALID_ARGUMENT (defect 11: they were INTERNAL with the decoder's
 //! message), changes nothing, and leaves the server healthy.
 
+use crate::common::raw::frame;
 use crate::harness::*;
-use http_body_util::BodyExt;
-use tonic::codegen::http;
-use tonic::codegen::Bytes;
 use tonic::Code;
-use tower::ServiceExt;
 
 /// One request to every service; each takes a `network_id` (or an id) as
 /// field 1, a string.
@@ -25,46 +22,8 @@ const METHODS: [(&str, &str); 6] = [
     ),
 ];
 
-/// A gRPC frame: compression flag, big-endian length, message.
-fn frame(message: &[u8]) -> Vec<u8> {
-    let mut out = vec![0];
-    out.extend_from_slice(&(message.len() as u32).to_be_bytes());
-    out.extend_from_slice(message);
-    out
-}
-
-/// Sends `body` as the whole request body of `method`, returning the
-/// status code and message (from the headers of a trailers-only answer,
-/// else from the trailers).
 async fn send(h: &Hostile, method: &str, token: &str, body: Vec<u8>) -> (Code, String) {
-    let request = http::Request::builder()
-        .method("POST")
-        .uri(format!("http://{}/{method}", h.server.addr))
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .header("authorization", format!("Bearer {token}"))
-        .body(tonic::body::Body::new(http_body_util::Full::new(
-            Bytes::from(body),
-        )))
-        .unwrap();
-    let response = h.channel.clone().oneshot(request).await.unwrap();
-    let mut headers = response.headers().clone();
-    if headers.get("grpc-status").is_none() {
-        let collected = response.into_body().collect().await.unwrap();
-        headers = collected.trailers().cloned().unwrap_or_default();
-    }
-    let code = headers
-        .get("grpc-status")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<i32>().ok())
-        .map(Code::from)
-        .expect("a grpc-status");
-    let message = headers
-        .get("grpc-message")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    (code, message)
+    crate::common::raw::send(&h.channel, h.server.addr, method, Some(token), body).await
 }
 
 /// Field 1 with wire type 2 (length-delimited) and the given bytes.
