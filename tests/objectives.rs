@@ -2,17 +2,13 @@
 //! solved stage by stage, and the cost–CO2 trade-off curve. Optima worked
 //! out by hand in the comments.
 
+mod common;
+
+use common::docs::{doc, solve_value as solved};
+
 use chainplan::model::{validate, Goal, NetworkDoc, Plan, PlanStatus};
-use chainplan::planning::{goal_value, solve, tradeoff_curve, SolveOptions};
+use chainplan::planning::{goal_value, tradeoff_curve, SolveOptions};
 use serde_json::{json, Value};
-
-fn doc(v: Value) -> NetworkDoc {
-    serde_json::from_value(v).expect("test document parses")
-}
-
-fn solved(v: Value) -> Plan {
-    solve(&doc(v), &SolveOptions::default()).expect("solves")
-}
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-6 * b.abs().max(1.0)

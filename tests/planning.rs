@@ -1,27 +1,12 @@
 //! Small documents whose optimum is worked out by hand (in the comments),
 //! solved through the library API and asserted exactly (1e-6).
 
-use chainplan::model::{NetworkDoc, Plan, PlanStatus, ResourceKind};
-use chainplan::planning::{solve, SolveOptions};
+mod common;
+
+use common::docs::{assert_objective, solve_value as solved};
+
+use chainplan::model::{Plan, PlanStatus, ResourceKind};
 use serde_json::{json, Value};
-
-fn doc(v: Value) -> NetworkDoc {
-    serde_json::from_value(v).expect("test document parses")
-}
-
-fn solved(v: Value) -> Plan {
-    solve(&doc(v), &SolveOptions::default()).expect("solves")
-}
-
-fn assert_objective(plan: &Plan, expected: f64) {
-    assert_eq!(plan.status, PlanStatus::Optimal, "{plan:#?}");
-    let got = plan.objective.expect("objective");
-    assert!(
-        (got - expected).abs() <= 1e-6 * expected.abs().max(1.0),
-        "objective {got}, expected {expected}"
-    );
-    assert!((plan.cost.total() - got).abs() < 1e-6);
-}
 
 /// One leader site "plant" with the given lines, demands and extras.
 fn single_site(periods: u32, lines: Value, demands: Value, extra: Value) -> Value {

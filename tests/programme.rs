@@ -4,27 +4,12 @@
 //! document where it changes the answer, worked out by hand in the comments,
 //! plus their validation.
 
+mod common;
+
+use common::docs::{assert_objective, doc, solve_value as solved};
+
 use chainplan::model::{validate, NetworkDoc, Plan, PlanStatus};
-use chainplan::planning::{solve, SolveOptions};
 use serde_json::{json, Value};
-
-fn doc(v: Value) -> NetworkDoc {
-    serde_json::from_value(v).expect("test document parses")
-}
-
-fn solved(v: Value) -> Plan {
-    solve(&doc(v), &SolveOptions::default()).expect("solves")
-}
-
-fn assert_objective(plan: &Plan, expected: f64) {
-    assert_eq!(plan.status, PlanStatus::Optimal, "{plan:#?}");
-    let got = plan.objective.expect("objective");
-    assert!(
-        (got - expected).abs() <= 1e-6 * expected.abs().max(1.0),
-        "objective {got}, expected {expected}"
-    );
-    assert!((plan.cost.total() - got).abs() < 1e-6);
-}
 
 fn start(plan: &Plan, id: &str) -> Option<u32> {
     plan.renovations

@@ -4,6 +4,10 @@
 //! suppliers and customers what changed. Documents are small enough to work
 //! out by hand (in the comments).
 
+mod common;
+
+use common::docs::{doc, solved};
+
 use chainplan::import::generate::{generate, GeneratorSpec};
 use chainplan::model::{
     Allocation, AllocationEntry, AllocationKind, NetworkDoc, Plan, PlanStatus, Production, Shipment,
@@ -14,16 +18,6 @@ use chainplan::planning::{
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-
-fn doc(v: Value) -> NetworkDoc {
-    serde_json::from_value(v).expect("test document parses")
-}
-
-fn solved(d: &NetworkDoc) -> Plan {
-    let plan = solve(d, &SolveOptions::default()).expect("solves");
-    assert_eq!(plan.status, PlanStatus::Optimal, "{plan:#?}");
-    plan
-}
 
 fn replan(d: &NetworkDoc, base: &Plan, freeze_until: u32, penalty: f64) -> Plan {
     let options = SolveOptions {

@@ -56,14 +56,27 @@ async fn a_client_trusting_the_certificate_gets_through_tls() {
         .unwrap()
         .connect_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(2));
-    let refused = match plain.connect().await {
-        Err(_) => true,
-        Ok(ch) => NetworkServiceClient::new(ch)
+    // The port answers (it is no refused connection nor a timeout), but not
+    // to plaintext: the HTTP/2 handshake or the first call fails.
+    let failure = match plain.connect().await {
+        Err(e) => format!("{:?}", e),
+        Ok(ch) => match NetworkServiceClient::new(ch)
             .list_networks(pb::ListNetworksRequest::default())
             .await
-            .is_err(),
+        {
+            Ok(_) => panic!("plaintext was served on the TLS port"),
+            Err(status) => format!("{status:?}"),
+        },
     };
-    assert!(refused);
+    assert!(!failure.contains("Connection refused"), "{failure}");
+    assert!(!failure.to_lowercase().contains("timed out"), "{failure}");
+    // And TLS is still served after it.
+    let again = client
+        .list_networks(pb::ListNetworksRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.networks.is_empty());
 
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(30), server)

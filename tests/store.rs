@@ -7,11 +7,10 @@
 //! Redis that goes away.
 
 mod common;
+use common::docs::demo_chain as gearbox;
 
 use chainplan::model::scenario::ScenarioChange;
-use chainplan::model::{
-    parse_network, Allocation, AllocationEntry, AllocationKind, NetworkDoc, Plan,
-};
+use chainplan::model::{Allocation, AllocationEntry, AllocationKind, Plan};
 use chainplan::planning::{solve, SolveOptions};
 use chainplan::store::{
     Acknowledgement, MemoryStore, NetworkChange, PlanOrigin, PlanRecord, Publish, RedisStore,
@@ -22,13 +21,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
-
-fn gearbox() -> NetworkDoc {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/gearbox.json");
-    parse_network(&std::fs::read_to_string(path).unwrap())
-        .unwrap()
-        .0
-}
 
 fn plan() -> Plan {
     let mut doc = gearbox();
@@ -234,7 +226,10 @@ async fn suite(store: Arc<dyn Store>) {
         store.get_scenario("s1").await.unwrap().plan_id.as_deref(),
         Some("p2")
     );
-    assert!(store.set_scenario_plans("s1", "ghost", "p1").await.is_err());
+    assert!(matches!(
+        store.set_scenario_plans("s1", "ghost", "p1").await,
+        Err(StoreError::NotFound { kind: "plan", .. })
+    ));
     store.delete_scenario("s2").await.unwrap();
     assert!(matches!(
         store.get_scenario("s2").await,
@@ -255,7 +250,13 @@ async fn suite(store: Arc<dyn Store>) {
     };
     store.set_replan_policy("n", policy.clone()).await.unwrap();
     assert_eq!(store.replan_policy("n").await.unwrap(), policy);
-    assert!(store.set_replan_policy("nope", policy).await.is_err());
+    assert!(matches!(
+        store.set_replan_policy("nope", policy).await,
+        Err(StoreError::NotFound {
+            kind: "network",
+            ..
+        })
+    ));
 }
 
 /// Many writers on one version: exactly one wins.
