@@ -6,8 +6,8 @@
 #   make test     fmt check, clippy, cargo test (with a local Redis for the store tests),
 #                 fuzzing included at 256 cases per property
 #   make fuzz     the fuzz properties only, at FUZZ_CASES cases each (default 20000)
-#   make bench    benchmark on ../shared/bench-data
-#   make agreement  compare optima with ../shared/tools/oracle.py
+#   make bench BENCH_DATA=DIR   benchmark (DIR holds the public instances)
+#   make agreement BENCH_DATA=DIR ORACLE=DIR  compare optima with the reference model
 #   make proto-lint  buf lint of proto/ (buf from npm, kept under target/)
 #   make fmt | lint | clean
 #
@@ -21,7 +21,8 @@ SHELL := /bin/bash
 CARGO       ?= cargo
 BIN         := ./target/release/chainplan
 DEMO        ?= examples/data/gearbox.json
-BENCH_DATA  ?= ../shared/bench-data
+BENCH_DATA  ?=
+ORACLE      ?=
 
 # The Redis that `make test` uses. `redis` starts one only when nothing answers
 # on this port; the pid file records that we started it, so `redis-stop` never
@@ -122,14 +123,17 @@ FUZZ_CASES ?= 20000
 fuzz: deps
 	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) test --release --test fuzz -- --nocapture
 
-## bench: time the planner on generated chains and the Willems chains.
+## bench: time the planner on generated chains, and on the Willems chains
+## when BENCH_DATA names the folder holding `willems/` (docs/performance.md).
 bench: deps
-	$(CARGO) bench --bench plan_bench -- --data $(BENCH_DATA)
+	BENCH_DATA="$(BENCH_DATA)" $(CARGO) bench --bench plan_bench
 
-## agreement: compare optima with the independent reference model in ../shared/tools
-## (needs `pip install pulp highspy`).
+## agreement: compare optima with the independent reference model, a separate
+## program in the folder ORACLE (needs `pip install pulp highspy`).
 agreement: build
-	python3 benches/oracle_agreement.py --tools ../shared/tools --data $(BENCH_DATA) --bin $(BIN)
+	@if [ -z "$(ORACLE)" ] || [ -z "$(BENCH_DATA)" ]; then \
+	  echo "agreement: set ORACLE=DIR (the reference model) and BENCH_DATA=DIR (the public instances)" >&2; exit 2; fi
+	python3 benches/oracle_agreement.py --tools $(ORACLE) --data $(BENCH_DATA) --bin $(BIN)
 
 fmt:
 	$(CARGO) fmt --all

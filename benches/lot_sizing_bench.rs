@@ -35,8 +35,10 @@
 //!     [--seed S] [--periods T]
 //! ```
 //!
-//! `--data` defaults to `../shared/bench-data` beside the crate, read in
-//! place. Without `--td-class` or `--willems` the Trigeiro instances run;
+//! `--data` is the folder holding the public instances (`trigeiro/`: Trigeiro,
+//! Thomas and McClain (1989); `tempelmeier-derstroff/`: Tempelmeier and
+//! Derstroff (1996); `willems/`: Willems (2008)), read in place; it defaults
+//! to the `BENCH_DATA` environment variable. Without `--td-class` or `--willems` the Trigeiro instances run;
 //! with either, only those parts run, unless `--trigeiro` is given too.
 //! `--time-limit` (default 300) bounds each Trigeiro and each Willems solve,
 //! `--td-seconds` (default 30) each Tempelmeier-Derstroff solve. `--threads`
@@ -98,7 +100,9 @@ struct Args {
 impl Args {
     fn parse(mut raw: impl Iterator<Item = String>) -> Result<Args, String> {
         let mut args = Args {
-            data: Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench-data"),
+            data: std::env::var_os("BENCH_DATA")
+                .map(PathBuf::from)
+                .unwrap_or_default(),
             trigeiro: None,
             time_limit: DEFAULT_TIME_LIMIT,
             td_class: None,
@@ -284,6 +288,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.data.as_os_str().is_empty() {
+        eprintln!("lot_sizing_bench: give the folder of the public instances with --data DIR or BENCH_DATA");
+        return ExitCode::FAILURE;
+    }
     let trigeiro = match (&args.trigeiro, args.td_class) {
         (Some(list), _) => list.clone(),
         (None, None) if args.willems.is_empty() => TRIGEIRO.iter().map(|s| s.to_string()).collect(),

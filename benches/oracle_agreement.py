@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Agreement of chainplan's optima with the independent reference model.
 
-Generates documents with ../shared/tools/gen.py (every flag combination,
-several sizes) and Willems chains with ../shared/tools/willems.py, solves each
-with `chainplan solve` and with ../shared/tools/oracle.py, and counts the optima
-that agree within 1e-6 (relative). Needs `pip install pulp highspy`.
+The reference model is a separate program, written independently from the
+planning model (docs/model.md) with PuLP: its folder (`--tools`) holds
+`oracle.py` (the model), `gen.py` (random chains) and `willems.py` (Willems'
+chains as documents). This script generates documents with gen.py (every flag
+combination, several sizes) and Willems chains with willems.py from the data
+folder (`--data`, holding `willems/`), solves each with `chainplan solve` and
+with oracle.py, and counts the optima that agree within 1e-6 (relative).
+Needs `pip install pulp highspy`.
 
-Usage: benches/oracle_agreement.py [--tools ../shared/tools] [--data ../shared/bench-data]
+Usage: benches/oracle_agreement.py --tools DIR --data DIR
                                    [--bin target/release/chainplan] [--seeds N] [--willems 01,02,...]
 """
 import argparse, itertools, json, os, subprocess, sys, tempfile, time
@@ -39,8 +43,8 @@ def agree(a, b):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--tools", default="../shared/tools")
-    ap.add_argument("--data", default="../shared/bench-data")
+    ap.add_argument("--tools", required=True, help="the reference model's folder")
+    ap.add_argument("--data", required=True, help="the folder holding willems/")
     ap.add_argument("--bin", default="target/release/chainplan")
     ap.add_argument("--seeds", type=int, default=4, help="seeds per flag combination and size")
     ap.add_argument("--willems", default="01,02,03,05,08,10,12")

@@ -13,8 +13,11 @@
 //!                                    [--lp-algorithm ipm|simplex|choose]
 //! ```
 //!
-//! `--data` defaults to `../shared/bench-data` beside the crate, read in
-//! place; without its `willems/` folder the Willems chains are skipped.
+//! `--data` is the folder holding the public instances (Willems' chains in
+//! its `willems/` folder, as published with Willems (2008), "Data set: Real-
+//! world multiechelon supply chains used for inventory optimization", MSOM
+//! 10(1)), read in place; it defaults to the `BENCH_DATA` environment
+//! variable. Without it the Willems chains are skipped.
 //! `--only` keeps the instances whose name contains one of the given names.
 
 use chainplan::import::generate::{generate, GeneratorSpec};
@@ -55,7 +58,9 @@ struct Args {
 impl Args {
     fn parse(mut raw: impl Iterator<Item = String>) -> Result<Args, String> {
         let mut args = Args {
-            data: Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench-data"),
+            data: std::env::var_os("BENCH_DATA")
+                .map(PathBuf::from)
+                .unwrap_or_default(),
             only: Vec::new(),
             time_limit: DEFAULT_TIME_LIMIT,
             lp_algorithm: LpAlgorithm::default(),
@@ -171,7 +176,7 @@ fn main() -> ExitCode {
 
 fn run_parent(args: &Args) -> ExitCode {
     let willems_dir = args.data.join("willems");
-    let have_willems = willems_dir.is_dir();
+    let have_willems = !args.data.as_os_str().is_empty() && willems_dir.is_dir();
     if !have_willems {
         eprintln!(
             "plan_bench: no Willems data at {}; skipping the Willems chains",

@@ -966,7 +966,7 @@ async fn bench_replan(args: &Args) -> BenchResult<Vec<ReplanRow>> {
             "service_bench: gen-150: cold solve in {:.1} s",
             cold.as_secs_f64()
         );
-        let stats = |p: &pb::Plan| p.stats.unwrap_or_default();
+        let stats = |p: &pb::Plan| p.stats.clone().unwrap_or_default();
         rows.push(ReplanRow {
             freeze_until,
             line: format!("{supplier}/{line}"),
@@ -1188,7 +1188,7 @@ async fn run_jobs(server: &BenchServer, doc: &NetworkDoc, jobs: usize) -> BenchR
     for follower in followers {
         let (plan, submitted, arrived) = follower.await.map_err(|e| e.to_string())??;
         last = last.max(arrived);
-        let stats = plan.stats.unwrap_or_default();
+        let stats = plan.stats.clone().unwrap_or_default();
         row.build_seconds.push(stats.build_seconds);
         row.solve_seconds.push(stats.solve_seconds);
         row.extract_seconds.push(stats.extract_seconds);

@@ -343,6 +343,7 @@ fn seeds() -> &'static [Vec<u8>] {
             relative_gap: Some(0.01),
             threads: Some(2),
             lp_algorithm: pb::LpAlgorithm::Simplex as i32,
+            strategy: pb::SolveStrategy::Fast as i32,
         });
         let range = |first, last| {
             Some(pb::PeriodSet {

@@ -21,8 +21,9 @@
 //! program of any setup pattern has an optimal vertex on that grid (the
 //! network-flow argument of `import::trigeiro`). For the two-level triple the
 //! enumeration shows that 1,050 is reached, and the solver that nothing is
-//! cheaper. The tests that read `../shared/bench-data` skip with a note when
-//! it is absent, as in a fresh clone.
+//! cheaper. The tests that read the published instances (the folder named by
+//! `BENCH_DATA`, holding `trigeiro/` and `tempelmeier-derstroff/`) skip
+//! with a note without it.
 
 use chainplan::import::mlclsp::{
     demand_file_name, mlclsp_document, read_mlclsp, structure_file_name, MlclspError,
@@ -42,8 +43,11 @@ fn fixture_text(name: &str) -> String {
     std::fs::read_to_string(fixtures().join(name)).expect("fixture readable")
 }
 
+/// The public instances' folder, from `BENCH_DATA`; empty without it.
 fn bench_data() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bench-data")
+    std::env::var_os("BENCH_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_default()
 }
 
 fn solved(doc: &NetworkDoc) -> Plan {
@@ -476,16 +480,16 @@ fn import_commands_write_the_library_documents() {
 }
 
 // ---------------------------------------------------------------------------
-// The published files, when `../shared/bench-data` is there.
+// The published files, when `BENCH_DATA` names their folder.
 
 /// The folder, or `None` with a note when this clone has no benchmark data.
 fn published(sub: &str, probe: &str) -> Option<PathBuf> {
     let dir = bench_data().join(sub);
-    if dir.join(probe).is_file() {
+    if !bench_data().as_os_str().is_empty() && dir.join(probe).is_file() {
         Some(dir)
     } else {
         eprintln!(
-            "skipped: no {} (the benchmark data is not in this clone)",
+            "skipped: no {} (set BENCH_DATA to the folder of the public instances)",
             dir.join(probe).display()
         );
         None

@@ -210,12 +210,14 @@ fn the_fixture_solves_to_optimality() {
     assert!(plan.service.on_time + plan.service.late > 0.0);
 }
 
-/// The 39 published chains, when the shared benchmark data sits beside the
-/// crate: `cargo test --test import_willems -- --ignored`.
+/// The 39 published chains, from the folder `BENCH_DATA` names:
+/// `BENCH_DATA=DIR cargo test --test import_willems -- --ignored`.
 #[test]
-#[ignore = "needs ../shared/bench-data/willems"]
+#[ignore = "needs BENCH_DATA with the published Willems chains"]
 fn every_published_chain_imports_to_a_valid_document() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bench-data/willems");
+    let data =
+        std::env::var_os("BENCH_DATA").expect("BENCH_DATA names the public instances' folder");
+    let dir = PathBuf::from(data).join("willems");
     for nn in 0..=38 {
         let nn = format!("{nn:02}");
         let doc = read_willems(&dir, &nn, 1, 26).unwrap_or_else(|e| panic!("{nn}: {e}"));

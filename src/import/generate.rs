@@ -7,9 +7,9 @@
 //! [`add_renovation_candidates`] gives any document (an imported benchmark
 //! chain, say) a random renovation programme the same way.
 //!
-//! Mirrors the structure and magnitudes of `shared/tools/gen.py` (not its
-//! random stream). Deterministic for a seed, always a valid document per
-//! MODEL.md section 1, and linear in size: each supplier ships to a bounded
+//! Mirrors the structure and magnitudes of the reference model's generator
+//! (`make agreement`), not its random stream. Deterministic for a seed,
+//! always a valid document (docs/model.md §1), and linear in size: each supplier ships to a bounded
 //! number of next-tier sites, so 600 suppliers generate in milliseconds.
 //! Pure: no IO, no solver.
 

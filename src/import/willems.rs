@@ -1,7 +1,8 @@
 //! Importer of Willems' (2008) real-world multi-echelon chains
 //! (`NN_SD.csv` stage data, `NN_LL.csv` arcs) into network documents.
 //!
-//! Mirrors `shared/tools/willems.py` in structure, not in its random stream:
+//! Mirrors the reference model's importer (`make agreement`) in structure,
+//! not in its random stream:
 //! each stage is a site of its own enterprise with one item, one line making
 //! that item from one unit of each upstream stage's item, and one stock; each
 //! arc is a lane; stages with a published demand get weekly demands drawn

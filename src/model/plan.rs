@@ -248,6 +248,13 @@ pub struct SolveStats {
     /// cores the process may use.
     #[serde(default)]
     pub threads: u32,
+    /// The strategy that made the plan: `exact` or `fast`.
+    #[serde(default)]
+    pub strategy: String,
+    /// Seconds from the start of the solve to its first plan with a
+    /// solution, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_plan_seconds: Option<f64>,
 }
 
 /// The answer to a network document.

@@ -4,6 +4,7 @@
 //! No tokio, no redis, no tonic: callable from a laptop without a server.
 
 pub mod batch;
+mod bound;
 mod check;
 pub mod compare;
 mod conflicts;
@@ -11,6 +12,7 @@ pub mod criticality;
 mod error;
 mod exact;
 mod extract;
+mod fast;
 mod fence;
 mod formulation;
 pub mod graph;
@@ -27,13 +29,17 @@ pub mod replan;
 mod scope;
 pub mod size;
 mod solve;
+mod strategy;
 
 pub use batch::{solve_batch, BatchError, ScenarioProgress, ScenarioResult};
 pub use compare::{compare, rank, Comparison, Delta, Kpi};
 pub use criticality::{criticality, Criticality, SupplierImpact};
 pub use error::PlanError;
 pub use objectives::{goal_value, tradeoff_curve};
-pub use options::{solver_threads, LpAlgorithm, SolveOptions, DEFAULT_RELATIVE_GAP, MAX_THREADS};
+pub use options::{
+    solver_threads, LpAlgorithm, SolveOptions, Strategy, DEFAULT_RELATIVE_GAP, MAX_THREADS,
+};
 pub use progress::{Phase, Progress, ProgressFn};
 pub use replan::{affected_demands, diff_allocations, validate_baseline, Baseline};
 pub use solve::solve;
+pub use strategy::expected_exact_seconds;

@@ -7,9 +7,9 @@
 
 use super::check::check_document;
 use super::error::PlanError;
-use super::exact::solve_goals;
 use super::formulation::Goals;
 use super::options::SolveOptions;
+use super::strategy::solve_stage as solve_goals;
 use crate::model::{Goal, GoalOutcome, NetworkDoc, Objective, ObjectiveStage, Plan, PlanStatus};
 use std::sync::Arc;
 use std::time::Instant;

@@ -48,6 +48,49 @@ impl std::str::FromStr for LpAlgorithm {
     }
 }
 
+/// How a solve gets its plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    /// The exact strategy for small models and solves without a time
+    /// limit; with a time limit, a large linear program gets the fast plan
+    /// first and the exact solve in the time left, which replaces it when
+    /// it finishes (see `strategy`).
+    #[default]
+    Auto,
+    /// HiGHS on the whole LP/MILP to its proven optimum, or the best plan
+    /// within the time limit.
+    Exact,
+    /// A first-order method's plan, repaired to feasibility, with a valid
+    /// bound (see `fast`); a MILP is solved exactly.
+    Fast,
+}
+
+impl Strategy {
+    /// The name `FromStr`, the CLI and the plan's `stats` use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Auto => "auto",
+            Strategy::Exact => "exact",
+            Strategy::Fast => "fast",
+        }
+    }
+}
+
+impl std::str::FromStr for Strategy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Strategy::Auto),
+            "exact" => Ok(Strategy::Exact),
+            "fast" => Ok(Strategy::Fast),
+            other => Err(format!(
+                "unknown strategy \"{other}\" (auto, exact or fast)"
+            )),
+        }
+    }
+}
+
 /// The relative MIP gap at which a solve is called optimal unless the caller
 /// says otherwise. Tighter than HiGHS' own 1e-4, so that two implementations
 /// of MODEL.md agree on the optimum to about six digits.
@@ -107,6 +150,8 @@ pub struct SolveOptions {
     /// Refuse, before building, a document whose model is estimated to need
     /// more memory than this many MiB (see [`super::size`]).
     pub max_model_mb: Option<u64>,
+    /// How the plan is made.
+    pub strategy: Strategy,
 }
 
 impl std::fmt::Debug for SolveOptions {
@@ -124,6 +169,7 @@ impl std::fmt::Debug for SolveOptions {
             )
             .field("baseline", &self.baseline)
             .field("max_model_mb", &self.max_model_mb)
+            .field("strategy", &self.strategy)
             .field(
                 "warm_start",
                 &self.warm_start.as_ref().map(|p| (p.status, p.objective)),

@@ -5,10 +5,10 @@
 
 use super::check::check_document;
 use super::error::PlanError;
-use super::exact::solve_goals;
 use super::formulation::Goals;
 use super::objectives::solve_lexicographic;
 use super::options::SolveOptions;
+use super::strategy::solve_stage;
 use crate::model::{NetworkDoc, Objective, Plan};
 
 /// Solves a network document to a plan (MODEL.md section 5).
@@ -31,7 +31,7 @@ use crate::model::{NetworkDoc, Objective, Plan};
 pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError> {
     check_document(doc, options)?;
     match &doc.policy.objective {
-        Objective::Cost => solve_goals(doc, options, &Goals::default()),
+        Objective::Cost => solve_stage(doc, options, &Goals::default()),
         Objective::Lexicographic(stages) => solve_lexicographic(doc, options, stages),
     }
 }

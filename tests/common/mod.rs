@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
+pub mod checker;
 pub mod docs;
 pub mod invariants;
 pub mod processes;

@@ -426,6 +426,7 @@ pub fn slow_options() -> Option<pb::SolveOptions> {
         relative_gap: Some(0.0),
         threads: Some(1),
         lp_algorithm: 0,
+        strategy: pb::SolveStrategy::Exact as i32,
     })
 }
 

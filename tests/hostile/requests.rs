@@ -122,6 +122,7 @@ pub fn options() -> pb::SolveOptions {
         relative_gap: None,
         threads: None,
         lp_algorithm: 0,
+        strategy: 0,
     }
 }
 

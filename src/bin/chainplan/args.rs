@@ -1,7 +1,7 @@
 //! The command line's arguments (clap): every subcommand and its flags.
 
 use chainplan::model::scenario::PeriodRange;
-use chainplan::planning::LpAlgorithm;
+use chainplan::planning::{LpAlgorithm, Strategy};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -111,6 +111,12 @@ pub struct SolveArgs {
     /// LP algorithm for a linear program.
     #[arg(long, value_enum, default_value_t = Algorithm::Ipm)]
     pub lp_algorithm: Algorithm,
+    /// How the plan is made: `exact`; `fast` (a first-order plan repaired to
+    /// feasibility, with a bound, for large linear programs); `auto` (exact,
+    /// or with --time-limit on a large linear program the fast plan first and
+    /// the exact solve in the time left).
+    #[arg(long, value_name = "S", default_value = "auto")]
+    pub strategy: Strategy,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = SolveFormat::Json)]
     pub format: SolveFormat,

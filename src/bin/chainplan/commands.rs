@@ -41,6 +41,7 @@ pub fn solve_doc(args: &SolveArgs) -> Result<(), Exit> {
         relative_gap: args.gap,
         threads: args.threads,
         lp_algorithm: args.lp_algorithm.into(),
+        strategy: args.strategy,
         highs_options: args.highs_options.clone(),
         progress: Some(progress.callback()),
         // HiGHS logs to stdout, where the plan goes; its log stays off here.

@@ -5,6 +5,9 @@
 //! [`callback`].
 
 mod callback;
+mod first_order;
+
+pub(crate) use first_order::{run_first_order, run_repair, LpData};
 
 use super::error::PlanError;
 use super::extract::SolvedValues;
@@ -60,24 +63,7 @@ pub(crate) fn run_highs_reporting(
     let mut highs_model = problem
         .try_into_inner()
         .map_err(|e| PlanError::Solver(e.to_string()))?;
-    if options.solver_log {
-        highs_model.set_option("output_flag", true);
-        highs_model.set_option("log_to_console", true);
-    } else {
-        highs_model.make_quiet();
-    }
-    if let Some(t) = time_limit {
-        highs_model.set_option("time_limit", t);
-    }
-    highs_model.set_option(
-        "mip_rel_gap",
-        options.relative_gap.unwrap_or(DEFAULT_RELATIVE_GAP),
-    );
-    // Always set, so that every run on a thread asks its scheduler for the
-    // same count unless the caller asks otherwise (see `run_watched`).
-    let threads = solver_threads(options.threads);
-    let threads = i32::try_from(threads).unwrap_or(1);
-    highs_model.set_option("threads", threads);
+    let threads = configure(&mut highs_model, options, time_limit);
     if !is_mip {
         highs_model.set_option("solver", options.lp_algorithm.as_str());
     } else if map.echelon_lots {
@@ -99,13 +85,7 @@ pub(crate) fn run_highs_reporting(
         options.cancel.as_ref(),
         mip.filter(|_| is_mip),
     )?;
-    // Read as a number: the binding's typed accessor panics on a status
-    // outside its enum, which HiGHS reports when it returns before solving.
-    let has_solution = solved
-        .int_info_value(c"primal_solution_status")
-        .ok()
-        .and_then(|v| HighsSolutionStatus::try_from(v as highs_sys::HighsInt).ok())
-        == Some(HighsSolutionStatus::Feasible);
+    let has_solution = has_solution(&solved);
     let outcome = match solved.status() {
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
             Outcome::Infeasible
@@ -135,6 +115,41 @@ pub(crate) fn run_highs_reporting(
         outcome,
         model_map: map,
     })
+}
+
+/// Sets what every run of a solve shares: quiet or logging, the time limit,
+/// the MIP gap and the thread count. Returns the thread count, which the
+/// run must be given too (see [`callback::run_watched`]).
+fn configure(model: &mut highs::Model, options: &SolveOptions, time_limit: Option<f64>) -> i32 {
+    if options.solver_log {
+        model.set_option("output_flag", true);
+        model.set_option("log_to_console", true);
+    } else {
+        model.make_quiet();
+    }
+    if let Some(t) = time_limit {
+        model.set_option("time_limit", t);
+    }
+    model.set_option(
+        "mip_rel_gap",
+        options.relative_gap.unwrap_or(DEFAULT_RELATIVE_GAP),
+    );
+    // Always set, so that every run on a thread asks its scheduler for the
+    // same count unless the caller asks otherwise (see `run_watched`).
+    let threads = i32::try_from(solver_threads(options.threads)).unwrap_or(1);
+    model.set_option("threads", threads);
+    threads
+}
+
+/// Whether HiGHS holds a feasible primal solution. Read as a number: the
+/// binding's typed accessor panics on a status outside its enum, which
+/// HiGHS reports when it returns before solving.
+fn has_solution(solved: &highs::SolvedModel) -> bool {
+    solved
+        .int_info_value(c"primal_solution_status")
+        .ok()
+        .and_then(|v| HighsSolutionStatus::try_from(v as highs_sys::HighsInt).ok())
+        == Some(HighsSolutionStatus::Feasible)
 }
 
 /// Hands HiGHS a partial solution. A start is only a hint: if HiGHS refuses

@@ -252,6 +252,8 @@ impl From<SolveStats> for pb::SolveStats {
             solve_seconds,
             extract_seconds,
             threads,
+            strategy,
+            first_plan_seconds,
         } = stats;
         pb::SolveStats {
             variables: variables as u64,
@@ -261,6 +263,8 @@ impl From<SolveStats> for pb::SolveStats {
             solve_seconds,
             extract_seconds,
             threads,
+            strategy,
+            first_plan_seconds,
         }
     }
 }
@@ -534,6 +538,8 @@ impl Decode<pb::SolveStats> for SolveStats {
             solve_seconds,
             extract_seconds,
             threads,
+            strategy,
+            first_plan_seconds,
         } = msg;
         SolveStats {
             variables: count(variables, at, "variables", errs),
@@ -543,6 +549,8 @@ impl Decode<pb::SolveStats> for SolveStats {
             solve_seconds,
             extract_seconds,
             threads,
+            strategy,
+            first_plan_seconds,
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::model::number::nonnegative_problem;
 use crate::model::{join_path, Problem};
 use crate::model::{Allocation, AllocationChange, Bottleneck, NetworkDoc, Plan, PlanStatus};
 use crate::planning::renovation::{BudgetStep, RenovationAnswer};
-use crate::planning::{LpAlgorithm, Phase, SolveOptions, MAX_THREADS};
+use crate::planning::{LpAlgorithm, Phase, SolveOptions, Strategy, MAX_THREADS};
 use crate::server::pb;
 use crate::server::status::ServiceError;
 use crate::store::{
@@ -201,6 +201,7 @@ pub fn solve_options(
         relative_gap,
         threads,
         lp_algorithm,
+        strategy,
     } = o;
     let mut violations = Vec::new();
     if let Some(t) = time_limit_seconds {
@@ -238,6 +239,18 @@ pub fn solve_options(
                 format!("unknown value {lp_algorithm}"),
             ));
             LpAlgorithm::default()
+        }
+    };
+    options.strategy = match pb::SolveStrategy::try_from(*strategy) {
+        Ok(pb::SolveStrategy::Unspecified) => Strategy::Auto,
+        Ok(pb::SolveStrategy::Exact) => Strategy::Exact,
+        Ok(pb::SolveStrategy::Fast) => Strategy::Fast,
+        Err(_) => {
+            violations.push(Problem::new(
+                join_path(prefix, "strategy"),
+                format!("unknown value {strategy}"),
+            ));
+            Strategy::Auto
         }
     };
     if !violations.is_empty() {
@@ -393,6 +406,7 @@ pub fn replan_policy_to_pb(p: &ReplanPolicy) -> pb::ReplanPolicy {
             relative_gap: None,
             threads: None,
             lp_algorithm: pb::LpAlgorithm::Unspecified as i32,
+            strategy: pb::SolveStrategy::Unspecified as i32,
         }),
     }
 }

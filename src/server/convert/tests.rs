@@ -159,6 +159,8 @@ fn plan_with_every_part_round_trips() {
         solve_seconds: 0.2,
         extract_seconds: 0.3,
         threads: 2,
+        strategy: "fast".into(),
+        first_plan_seconds: Some(0.4),
     };
     plan.objective = Some(0.0);
     for status in [

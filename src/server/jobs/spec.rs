@@ -4,7 +4,7 @@
 //! it can wait in a queue shared by several processes and be run again by
 //! another worker when the first one dies.
 
-use crate::planning::{LpAlgorithm, SolveOptions};
+use crate::planning::{LpAlgorithm, SolveOptions, Strategy};
 use serde::{Deserialize, Serialize};
 
 /// One solve job.
@@ -73,6 +73,8 @@ pub struct JobOptions {
     /// [`SolveOptions::max_model_mb`]).
     #[serde(default)]
     pub max_model_mb: Option<u64>,
+    #[serde(default)]
+    pub strategy: Strategy,
 }
 
 impl From<&SolveOptions> for JobOptions {
@@ -85,6 +87,7 @@ impl From<&SolveOptions> for JobOptions {
             solver_log: o.solver_log,
             highs_options: o.highs_options.clone(),
             max_model_mb: o.max_model_mb,
+            strategy: o.strategy,
         }
     }
 }
@@ -100,6 +103,7 @@ impl JobOptions {
             solver_log: self.solver_log,
             highs_options: self.highs_options.clone(),
             max_model_mb: self.max_model_mb,
+            strategy: self.strategy,
             ..SolveOptions::default()
         }
     }

@@ -1,0 +1,237 @@
+//! The two HiGHS runs of the fast strategy on a large LP. The first-order
+//! run is PDLP (HiGHS' primal-dual hybrid gradient) stopped at a loose KKT
+//! tolerance: no factorisation, so it gets near the optimum of models whose
+//! interior point factor does not fit, and, stopping at its own tolerance
+//! rather than at a time limit, it hands back its primal and dual iterates
+//! (HiGHS discards them at a time limit). With them comes the LP's data, for
+//! the bound. The repair run is the same LP with chosen columns boxed (around
+//! the iterate), solved exactly.
+
+use super::callback::run_watched;
+use super::{configure, has_solution, set_highs_option};
+use crate::planning::error::PlanError;
+use crate::planning::extract::SolvedValues;
+use crate::planning::formulation::{ModelMap, PlanModel};
+use crate::planning::options::{check_cancel, SolveOptions};
+use highs::HighsModelStatus;
+use highs_sys::HighsInt;
+
+/// HiGHS' own KKT tolerance, restored for the exact repair run.
+const DEFAULT_KKT_TOLERANCE: f64 = 1e-7;
+
+/// An LP as HiGHS holds it: `min cost·x + offset` subject to
+/// `row_lower <= A x <= row_upper` and `col_lower <= x <= col_upper`, with
+/// `A` column-wise.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct LpData {
+    pub cost: Vec<f64>,
+    pub col_lower: Vec<f64>,
+    pub col_upper: Vec<f64>,
+    pub row_lower: Vec<f64>,
+    pub row_upper: Vec<f64>,
+    /// Column `j`'s entries are `start[j]..start[j + 1]` of `index`/`value`.
+    pub start: Vec<usize>,
+    pub index: Vec<usize>,
+    pub value: Vec<f64>,
+    pub offset: f64,
+}
+
+/// A first-order run that reached its tolerance.
+pub(crate) struct FirstOrder {
+    pub columns: Vec<f64>,
+    pub row_duals: Vec<f64>,
+    pub lp: LpData,
+    /// The model, to be solved again with boxed columns.
+    model: highs::Model,
+}
+
+/// Runs PDLP on a built LP until its relative KKT errors are within
+/// `tolerance`. `None` when it does not get there within `time_limit`.
+///
+/// # Errors
+/// `Cancelled` when the solve is cancelled; `Solver` when HiGHS fails.
+pub(crate) fn run_first_order(
+    model: PlanModel,
+    options: &SolveOptions,
+    time_limit: Option<f64>,
+    tolerance: f64,
+) -> Result<Option<(FirstOrder, ModelMap)>, PlanError> {
+    check_cancel(options)?;
+    let PlanModel { problem, map } = model;
+    let mut highs_model = problem
+        .try_into_inner()
+        .map_err(|e| PlanError::Solver(e.to_string()))?;
+    let threads = configure(&mut highs_model, options, time_limit);
+    highs_model.set_option("solver", "pdlp");
+    highs_model.set_option("kkt_tolerance", tolerance);
+    for (name, value) in &options.highs_options {
+        set_highs_option(&mut highs_model, name, value)?;
+    }
+    let mut solved = run_watched(highs_model, threads, options.cancel.as_ref(), None)?;
+    match solved.status() {
+        HighsModelStatus::Optimal if has_solution(&solved) => {}
+        HighsModelStatus::ReachedInterrupt => return Err(PlanError::Cancelled),
+        _ => return Ok(None),
+    }
+    let solution = solved.get_solution();
+    let columns = solution.columns().to_vec();
+    let row_duals = solution.dual_rows().to_vec();
+    let lp = lp_data(&mut solved)?;
+    Ok(Some((
+        FirstOrder {
+            columns,
+            row_duals,
+            lp,
+            model: highs::Model::from(solved),
+        },
+        map,
+    )))
+}
+
+/// Solves the first-order run's LP again, exactly, with each column of
+/// `boxes` held within its `(column, lower, upper)`.
+///
+/// # Errors
+/// `Cancelled` when the solve is cancelled; `Solver` when HiGHS fails.
+pub(crate) fn run_repair(
+    first: FirstOrder,
+    boxes: &[(usize, f64, f64)],
+    options: &SolveOptions,
+    time_limit: Option<f64>,
+) -> Result<Option<SolvedValues>, PlanError> {
+    check_cancel(options)?;
+    let mut model = first.model;
+    let threads = configure(&mut model, options, time_limit);
+    // Measured on generated chains: the interior point method solves what
+    // presolve leaves of the repair LP faster than simplex.
+    model.set_option("solver", "ipm");
+    model.set_option("kkt_tolerance", DEFAULT_KKT_TOLERANCE);
+    let set: Vec<HighsInt> = boxes
+        .iter()
+        .map(|(c, _, _)| HighsInt::try_from(*c).unwrap_or(HighsInt::MAX))
+        .collect();
+    let lower: Vec<f64> = boxes.iter().map(|(_, l, _)| *l).collect();
+    let upper: Vec<f64> = boxes.iter().map(|(_, _, u)| *u).collect();
+    let count = HighsInt::try_from(set.len()).map_err(|e| PlanError::Solver(e.to_string()))?;
+    // SAFETY: the live Highs object `model` owns; the three arrays hold
+    // `count` entries each and outlive the call, which copies them.
+    let changed = unsafe {
+        highs_sys::Highs_changeColsBoundsBySet(
+            model.as_mut_ptr(),
+            count,
+            set.as_ptr(),
+            lower.as_ptr(),
+            upper.as_ptr(),
+        )
+    };
+    if changed == highs_sys::STATUS_ERROR {
+        return Err(PlanError::Solver("HiGHS refused the repair bounds".into()));
+    }
+    let solved = run_watched(model, threads, options.cancel.as_ref(), None)?;
+    Ok(match solved.status() {
+        HighsModelStatus::Optimal => Some(SolvedValues::read(&solved, false, false)),
+        HighsModelStatus::ReachedInterrupt if !has_solution(&solved) => {
+            return Err(PlanError::Cancelled)
+        }
+        _ if has_solution(&solved) => Some(SolvedValues::read(&solved, false, false)),
+        _ => None,
+    })
+}
+
+/// The LP HiGHS holds.
+fn lp_data(solved: &mut highs::SolvedModel) -> Result<LpData, PlanError> {
+    let highs = solved.as_mut_ptr();
+    let failed = |what: &str| PlanError::Solver(format!("reading the LP's {what} from HiGHS"));
+    // SAFETY: `highs` is the live Highs object `solved` owns; every array
+    // passed has the length HiGHS writes into it (the column and row counts
+    // HiGHS reports, and the nonzero count of the first, sizing call).
+    unsafe {
+        let cols = highs_sys::Highs_getNumCol(highs);
+        let rows = highs_sys::Highs_getNumRow(highs);
+        let (n, m) = (
+            usize::try_from(cols).map_err(|_| failed("size"))?,
+            usize::try_from(rows).map_err(|_| failed("size"))?,
+        );
+        let mut lp = LpData {
+            cost: vec![0.0; n],
+            col_lower: vec![0.0; n],
+            col_upper: vec![0.0; n],
+            row_lower: vec![0.0; m],
+            row_upper: vec![0.0; m],
+            ..LpData::default()
+        };
+        let mut got: HighsInt = 0;
+        let mut nonzeros: HighsInt = 0;
+        if n > 0 {
+            let sized = highs_sys::Highs_getColsByRange(
+                highs,
+                0,
+                cols - 1,
+                &mut got,
+                lp.cost.as_mut_ptr(),
+                lp.col_lower.as_mut_ptr(),
+                lp.col_upper.as_mut_ptr(),
+                &mut nonzeros,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            );
+            if sized == highs_sys::STATUS_ERROR {
+                return Err(failed("columns"));
+            }
+            let nz = usize::try_from(nonzeros).map_err(|_| failed("size"))?;
+            let mut start: Vec<HighsInt> = vec![0; n];
+            let mut index: Vec<HighsInt> = vec![0; nz];
+            lp.value = vec![0.0; nz];
+            let read = highs_sys::Highs_getColsByRange(
+                highs,
+                0,
+                cols - 1,
+                &mut got,
+                lp.cost.as_mut_ptr(),
+                lp.col_lower.as_mut_ptr(),
+                lp.col_upper.as_mut_ptr(),
+                &mut nonzeros,
+                start.as_mut_ptr(),
+                index.as_mut_ptr(),
+                lp.value.as_mut_ptr(),
+            );
+            if read == highs_sys::STATUS_ERROR {
+                return Err(failed("matrix"));
+            }
+            lp.start = start
+                .iter()
+                .map(|&s| usize::try_from(s).unwrap_or(0))
+                .chain(std::iter::once(nz))
+                .collect();
+            lp.index = index
+                .iter()
+                .map(|&i| usize::try_from(i).unwrap_or(usize::MAX))
+                .collect();
+        } else {
+            lp.start = vec![0];
+        }
+        if m > 0 {
+            let mut row_nz: HighsInt = 0;
+            let read = highs_sys::Highs_getRowsByRange(
+                highs,
+                0,
+                rows - 1,
+                &mut got,
+                lp.row_lower.as_mut_ptr(),
+                lp.row_upper.as_mut_ptr(),
+                &mut row_nz,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            );
+            if read == highs_sys::STATUS_ERROR {
+                return Err(failed("rows"));
+            }
+        }
+        if highs_sys::Highs_getObjectiveOffset(highs, &mut lp.offset) == highs_sys::STATUS_ERROR {
+            return Err(failed("objective offset"));
+        }
+        Ok(lp)
+    }
+}

@@ -1,0 +1,209 @@
+//! Which strategy solves one stage of a plan (the document's cost, or one
+//! goal of a lexicographic order), and the anytime order of `fast` and
+//! `auto`.
+//!
+//! - `exact`: HiGHS on the whole model.
+//! - `fast`: rounds of the fast strategy at tighter and tighter first-order
+//!   tolerances until the deadline or the gap asked for, keeping the best
+//!   plan and the best bound of any round; a MILP is solved exactly.
+//! - `auto`: exact when the exact solve is expected to fit well within the
+//!   time limit (or there is none); otherwise fast rounds, then the exact
+//!   solve as soon as it is expected to fit in the time left, which replaces
+//!   the fast plan when it finishes with a better one.
+
+use super::error::PlanError;
+use super::exact::solve_goals;
+use super::fast::{relative_gap, solve_fast, ROUND_TOLERANCES};
+use super::formulation::Goals;
+use super::options::{Deadline, SolveOptions, Strategy, DEFAULT_RELATIVE_GAP};
+use super::progress::{Progress, ProgressFn};
+use crate::model::validate::period_indexed_elements;
+use crate::model::{NetworkDoc, Plan, PlanStatus};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The expected seconds of an exact (interior point) solve of a linear
+/// program with this many period-indexed elements on the two-core
+/// development machine: cubic in the size, through the solve of the
+/// 150-supplier generated chain (146,718 elements, 79 s). Within 20 % of
+/// the measured time from 90,000 to 260,000 elements (`docs/performance.md`).
+pub fn expected_exact_seconds(elements: u64) -> f64 {
+    const REFERENCE_ELEMENTS: f64 = 146_718.0;
+    const REFERENCE_SECONDS: f64 = 79.0;
+    REFERENCE_SECONDS * (elements as f64 / REFERENCE_ELEMENTS).powi(3)
+}
+
+/// One stage of a checked document, by the options' strategy.
+///
+/// # Errors
+/// As [`solve_goals`].
+pub(crate) fn solve_stage(
+    doc: &NetworkDoc,
+    options: &SolveOptions,
+    goals: &Goals,
+) -> Result<Plan, PlanError> {
+    let started = Instant::now();
+    let deadline = Deadline::after(options.time_limit_seconds);
+    let elements = period_indexed_elements(doc).saturating_mul(u64::from(doc.horizon.periods));
+    let expected = expected_exact_seconds(elements);
+    // The exact solve fits when it is expected in half the time left.
+    let fits = |deadline: &Deadline| {
+        deadline
+            .remaining()
+            .is_none_or(|left| 2.0 * expected <= left)
+    };
+    let fast_first = match options.strategy {
+        Strategy::Exact => false,
+        Strategy::Fast => true,
+        // A re-plan keeps its exact fence and penalty.
+        Strategy::Auto => options.baseline.is_none() && !fits(&deadline),
+    };
+    if !fast_first {
+        return exact(doc, options, goals, started);
+    }
+    let target = options.relative_gap.unwrap_or(DEFAULT_RELATIVE_GAP);
+    let mut best: Option<Plan> = None;
+    for tolerance in ROUND_TOLERANCES {
+        if deadline.expired() {
+            break;
+        }
+        if options.strategy == Strategy::Auto && best.is_some() && fits(&deadline) {
+            break;
+        }
+        let round_options = with_figures(&within(options, &deadline), best.as_ref());
+        let Some(plan) = solve_fast(doc, &round_options, goals, &deadline, tolerance)? else {
+            match &best {
+                // A MILP: the exact solve, in the time left.
+                None if deadline.remaining().is_none_or(|left| left > 0.0) => {
+                    return exact(doc, &within(options, &deadline), goals, started)
+                }
+                _ => break,
+            }
+        };
+        best = Some(keep_better(best, plan, started));
+        if best
+            .as_ref()
+            .and_then(|p| p.gap)
+            .is_some_and(|gap| gap <= target)
+        {
+            break;
+        }
+    }
+    let Some(fast) = best else {
+        return exact(doc, &within(options, &deadline), goals, started);
+    };
+    if options.strategy == Strategy::Fast || deadline.expired() || !fits(&deadline) {
+        return Ok(fast);
+    }
+    // Improve: the exact solve in the time left. A watcher keeps seeing the
+    // fast plan's figures until the exact solve has its own.
+    let improving = with_figures(&within(options, &deadline), Some(&fast));
+    match solve_goals(doc, &improving, goals) {
+        Ok(mut exact) if better(&exact, &fast) => {
+            exact.stats.strategy = Strategy::Exact.as_str().into();
+            exact.stats.first_plan_seconds = fast.stats.first_plan_seconds;
+            Ok(exact)
+        }
+        Ok(_) | Err(PlanError::Cancelled) => Ok(fast),
+        Err(e) => Err(e),
+    }
+}
+
+/// The exact strategy, its plan marked as such.
+fn exact(
+    doc: &NetworkDoc,
+    options: &SolveOptions,
+    goals: &Goals,
+    started: Instant,
+) -> Result<Plan, PlanError> {
+    let mut plan = solve_goals(doc, options, goals)?;
+    plan.stats.strategy = Strategy::Exact.as_str().into();
+    if plan.status.has_solution() {
+        plan.stats.first_plan_seconds = Some(started.elapsed().as_secs_f64());
+    }
+    Ok(plan)
+}
+
+/// The better of the best plan so far and a new round's: the cheaper, with
+/// the higher of the two bounds (each is valid) and its gap.
+fn keep_better(best: Option<Plan>, plan: Plan, started: Instant) -> Plan {
+    let Some(best) = best else {
+        let mut plan = plan;
+        plan.stats.strategy = Strategy::Fast.as_str().into();
+        plan.stats.first_plan_seconds = Some(started.elapsed().as_secs_f64());
+        return plan;
+    };
+    let bound = match (best.bound, plan.bound) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    let first_plan_seconds = best.stats.first_plan_seconds;
+    let mut kept = if plan.objective < best.objective || best.objective.is_none() {
+        plan
+    } else {
+        best
+    };
+    kept.bound = bound.map(|b| kept.objective.map_or(b, |o| b.min(o)));
+    kept.gap = match (kept.objective, kept.bound) {
+        (Some(o), Some(b)) => Some(relative_gap(o, b)),
+        _ => None,
+    };
+    kept.stats.strategy = Strategy::Fast.as_str().into();
+    kept.stats.first_plan_seconds = first_plan_seconds;
+    kept
+}
+
+/// The options with the time left before `deadline` as their limit.
+fn within(options: &SolveOptions, deadline: &Deadline) -> SolveOptions {
+    SolveOptions {
+        time_limit_seconds: deadline.remaining().or(options.time_limit_seconds),
+        ..options.clone()
+    }
+}
+
+/// Whether the exact solve's plan should replace the fast one: it has a
+/// solution, and it is proven optimal or cheaper.
+fn better(exact: &Plan, fast: &Plan) -> bool {
+    match (exact.status, exact.objective, fast.objective) {
+        (PlanStatus::Optimal, Some(_), _) => true,
+        (PlanStatus::Feasible, Some(e), Some(f)) => e < f,
+        _ => false,
+    }
+}
+
+/// The options with a progress callback that fills the figures a solve
+/// does not have yet with those of the best plan so far, so a watcher
+/// keeps seeing them while the next round or the exact solve runs.
+fn with_figures(options: &SolveOptions, best: Option<&Plan>) -> SolveOptions {
+    let (Some(report), Some(best)) = (options.progress.clone(), best) else {
+        return options.clone();
+    };
+    SolveOptions {
+        progress: Some(keep_figures(report, best)),
+        ..options.clone()
+    }
+}
+
+fn keep_figures(report: ProgressFn, best: &Plan) -> ProgressFn {
+    let (objective, bound, gap) = (best.objective, best.bound, best.gap);
+    Arc::new(move |p: &Progress| {
+        let mut p = p.clone();
+        if p.best_objective.is_none() {
+            p.best_objective = objective;
+            p.bound = p.bound.or(bound);
+            p.gap = gap;
+        }
+        report(&p);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exact_estimate_is_cubic_through_its_reference() {
+        assert!((expected_exact_seconds(146_718) - 79.0).abs() < 1e-9);
+        assert!((expected_exact_seconds(2 * 146_718) - 8.0 * 79.0).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,193 @@
+//! The solve strategies on documents small enough to solve exactly: every
+//! fast plan satisfies every constraint (checked apart from the
+//! formulation), costs at least the optimum, and carries a bound no higher
+//! than the optimum; `auto` with a short time limit answers with a fast plan
+//! and its gap where the exact solve would not fit, over gRPC too.
+
+mod common;
+
+use chainplan::import::generate::{generate, GeneratorSpec};
+use chainplan::model::{Plan, PlanStatus};
+use chainplan::planning::{solve, SolveOptions, Strategy};
+use chainplan::server::pb;
+use common::checker::check;
+use common::docs::doc;
+use common::*;
+use serde_json::json;
+
+fn strategy(strategy: Strategy) -> SolveOptions {
+    SolveOptions {
+        strategy,
+        ..SolveOptions::default()
+    }
+}
+
+fn exact_optimum() -> SolveOptions {
+    SolveOptions {
+        strategy: Strategy::Exact,
+        relative_gap: Some(0.0),
+        ..SolveOptions::default()
+    }
+}
+
+/// The plan is no better than the optimum, its bound no higher, and its
+/// quantities satisfy every constraint.
+fn assert_sound(what: &str, doc: &chainplan::model::NetworkDoc, plan: &Plan, optimum: f64) {
+    let tolerance = 1e-6 * optimum.abs().max(1.0);
+    let objective = plan.objective.expect("an objective");
+    assert!(
+        objective >= optimum - tolerance,
+        "{what}: {objective} below the optimum {optimum}"
+    );
+    if let Some(bound) = plan.bound {
+        assert!(
+            bound <= optimum + tolerance,
+            "{what}: bound {bound} above the optimum {optimum}"
+        );
+        let gap = plan.gap.expect("a gap with the bound");
+        assert!((0.0..=1.0).contains(&gap) || gap > 1.0, "{what}: gap {gap}");
+    }
+    let violations = check(doc, plan);
+    assert!(violations.is_empty(), "{what}: {violations:#?}");
+}
+
+#[test]
+fn fast_plans_on_a_hundred_generated_documents_are_feasible_and_bounded() {
+    let mut fast_plans = 0;
+    for seed in 0..100u64 {
+        let spec = GeneratorSpec {
+            suppliers: 3 + (seed % 6) as usize,
+            items_per_tier: 1 + (seed % 3) as usize,
+            periods: 4 + (seed % 9) as u32,
+            customers: 1 + (seed % 3) as usize,
+            seed,
+            setups: seed % 5 == 1,
+            renovations: if seed % 7 == 3 { 1 } else { 0 },
+            shares: seed % 4 >= 2,
+            carbon: seed % 3 == 0,
+        };
+        let doc = generate(&spec);
+        let exact = solve(&doc, &exact_optimum()).expect("solves");
+        let fast = solve(&doc, &strategy(Strategy::Fast)).expect("solves");
+        if exact.status != PlanStatus::Optimal {
+            assert_eq!(fast.status, exact.status, "seed {seed}");
+            continue;
+        }
+        assert!(fast.status.has_solution(), "seed {seed}: {:?}", fast.status);
+        if fast.stats.strategy == "fast" {
+            fast_plans += 1;
+            assert!(
+                fast.bound.is_some(),
+                "seed {seed}: a fast plan without a bound"
+            );
+        }
+        assert_sound(
+            &format!("seed {seed}"),
+            &doc,
+            &fast,
+            exact.objective.unwrap(),
+        );
+    }
+    // Setups and renovations make a MILP, which the exact strategy solves.
+    assert!(fast_plans >= 50, "only {fast_plans} fast plans");
+}
+
+/// One line of capacity 10 over six periods, a demand of 35 in period 4:
+/// the plan must build ahead, at a holding cost, or pay for lateness.
+fn build_ahead() -> serde_json::Value {
+    json!({
+        "horizon": {"periods": 6},
+        "items": [{"id": "p"}],
+        "enterprises": [{"id": "lead", "role": "leader"}, {"id": "c", "role": "customer"}],
+        "sites": [{"id": "plant", "enterprise": "lead"}, {"id": "dc", "enterprise": "c"}],
+        "lines": [{"id": "l", "site": "plant", "capacity": 10,
+                   "operations": [{"item": "p", "cost": 2}]}],
+        "lanes": [{"id": "out", "from": "plant", "to": "dc", "items": ["p"], "cost": 1}],
+        "stocks": [{"site": "plant", "item": "p", "holding_cost": 0.5},
+                   {"site": "dc", "item": "p", "holding_cost": 0.5}],
+        "demands": [{"id": "peak", "site": "dc", "item": "p", "period": 4, "qty": 35}],
+        "policy": {"late_penalty": 20, "unmet_penalty": 100}
+    })
+}
+
+#[test]
+fn a_peak_beyond_the_capacity_of_its_period_is_built_ahead_by_the_fast_plan() {
+    let doc = doc(build_ahead());
+    // 35 units at 3 each; 25 of them held: 10 for one period, 10 for two, 5
+    // for three (built in periods 3, 2, 1 and 0 as cheaply as it goes).
+    let exact = solve(&doc, &exact_optimum()).expect("solves");
+    let optimum = 35.0 * 3.0 + 0.5 * (10.0 + 10.0 * 2.0 + 5.0 * 3.0);
+    assert!(
+        (exact.objective.unwrap() - optimum).abs() < 1e-6,
+        "{:?}",
+        exact.objective
+    );
+    let fast = solve(&doc, &strategy(Strategy::Fast)).expect("solves");
+    assert_eq!(fast.stats.strategy, "fast");
+    assert_sound("build ahead", &doc, &fast, optimum);
+    // The rounds tighten to the optimum.
+    assert!(
+        fast.objective.unwrap() - optimum <= 1e-4 * optimum,
+        "{:?}",
+        fast.objective
+    );
+}
+
+#[test]
+fn auto_is_exact_without_a_time_limit_and_says_so() {
+    let doc = doc(build_ahead());
+    let plan = solve(&doc, &SolveOptions::default()).expect("solves");
+    assert_eq!(plan.stats.strategy, "exact");
+    assert_eq!(plan.status, PlanStatus::Optimal);
+    assert!(plan.stats.first_plan_seconds.is_some());
+}
+
+/// A generated linear program whose exact solve is expected at about 20 s:
+/// with a 20 s deadline, `auto` answers with the fast plan and its gap.
+fn medium_chain() -> chainplan::model::NetworkDoc {
+    generate(&GeneratorSpec {
+        suppliers: 150,
+        items_per_tier: 8,
+        periods: 26,
+        customers: 15,
+        seed: 1,
+        ..GeneratorSpec::default()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_solve_whose_deadline_is_far_below_the_exact_solve_answers_with_a_fast_plan() {
+    let chain = medium_chain();
+    let elements = chainplan::model::validate::period_indexed_elements(&chain)
+        * u64::from(chain.horizon.periods);
+    assert!(chainplan::planning::expected_exact_seconds(elements) > 15.0);
+    let server = TestServer::start(None, 1, 2).await;
+    let (mut net, mut planning, _) = clients(&server, open).await;
+    net.put_network(pb::PutNetworkRequest {
+        network_id: "medium".into(),
+        document: Some(pb_doc(&chain)),
+        expected_version: 0,
+    })
+    .await
+    .unwrap();
+    let mut request = tonic::Request::new(pb::SolveRequest {
+        network_id: "medium".into(),
+        network_version: 0,
+        options: None,
+    });
+    request.set_timeout(std::time::Duration::from_secs(20));
+    let solved = planning.solve(request).await.unwrap().into_inner();
+    let plan = solved.plan.unwrap();
+    assert_eq!(plan.status(), pb::PlanStatus::Feasible);
+    let stats = plan.stats.unwrap();
+    assert_eq!(stats.strategy, "fast");
+    assert!(stats.first_plan_seconds.is_some());
+    let (objective, bound, gap) = (
+        plan.objective.unwrap(),
+        plan.bound.unwrap(),
+        plan.gap.unwrap(),
+    );
+    assert!(bound <= objective);
+    assert!((gap - (objective - bound) / objective.abs().max(1.0)).abs() < 1e-9);
+    server.stop().await;
+}
