@@ -1,4 +1,4 @@
-//! Objectives beside MODEL.md's cost: a lexicographic `policy.objective`
+//! Objectives beside the model's cost (docs/model.md §6.2): a lexicographic `policy.objective`
 //! solved stage by stage, and the cost–CO2 trade-off curve. Optima worked
 //! out by hand in the comments.
 
@@ -34,7 +34,7 @@ fn service_first_serves_all_it_can_and_then_minimises_cost() {
     let cost = solved(cheap_to_fail(20.0, json!("cost")));
     assert!(close(cost.objective.unwrap(), 20.0));
     assert!(close(goal_value(&cost, Goal::Service), 20.0));
-    assert!(cost.goals.is_empty(), "a cost plan is MODEL.md's plan");
+    assert!(cost.goals.is_empty(), "a cost plan is the model's plan");
     // Service first: 10 made in t0 and held, 10 in t1, all on time (service
     // 0, the best possible); then the cost of that is 100.
     let first = solved(cheap_to_fail(

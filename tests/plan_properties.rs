@@ -1,5 +1,5 @@
 //! Property test over many generated documents: every plan satisfies every
-//! constraint of MODEL.md section 3 when checked from the plan's own
+//! constraint of docs/model.md §3 when checked from the plan's own
 //! quantities by a checker written apart from the formulation, and the cost
 //! terms recomputed from those quantities equal the reported ones.
 

@@ -1,4 +1,4 @@
-//! The renovation programme beside MODEL.md: `renovations[].after`,
+//! The renovation programme beside the core model (docs/model.md §6): `renovations[].after`,
 //! `renovations[].group` with `policy.max_concurrent_per_group`,
 //! `policy.keep_sources` and `renovations[].window_cost`. Each on a small
 //! document where it changes the answer, worked out by hand in the comments,

@@ -751,7 +751,7 @@ mod tests {
         );
     }
 
-    /// The rules of MODEL.md section 1 a generator could break.
+    /// The rules of docs/model.md §1 a generator could break.
     fn check_valid(doc: &NetworkDoc) {
         let t = doc.periods();
         assert!(t >= 1);

@@ -22,7 +22,7 @@
 //!   successors). With components consumed in the period their parent is made,
 //!   `sum_j e_j E_jt = sum_k h_k s_kt` with the full cost
 //!   `h_k = e_k + sum_j qty_jk h_j` over `k`'s components, on physical stock at
-//!   the end of the period: MODEL.md's convention. The importer computes `h_k`
+//!   the end of the period: the model's convention. The importer computes `h_k`
 //!   from the structure file and checks it against the `.TMP`'s holding costs,
 //!   which are these full costs.
 //! - **Lead times.** The model consumes inputs in the period the parent is

@@ -10,7 +10,7 @@
 //! capacity `C_t`, per item `itemJ` one operation on that line (load `a_j`,
 //! setup time and cost, cost 0, no inputs, no minimum lot) and one stock
 //! (initial 0, holding cost `h_j`), and one demand per item and period with a
-//! positive quantity. MODEL.md charges holding on the stock at the end of every
+//! positive quantity. docs/model.md charges holding on the stock at the end of every
 //! period `0..T-1`, as Trigeiro's objective does, so a plan that delivers
 //! everything on time costs exactly its setup and holding costs.
 //!

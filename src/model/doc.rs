@@ -1,4 +1,4 @@
-//! The network document of MODEL.md section 1 as plain serde types, with the
+//! The network document of docs/model.md §1 as plain serde types, with the
 //! contract's defaults. Parsing only: the rules that span fields (references,
 //! lengths, ranges) live in `validate`. No IO here.
 
@@ -376,7 +376,7 @@ pub struct Renovation {
     #[serde(default, skip_serializing_if = "is_false")]
     pub optional: bool,
     /// Renovations that must be finished before this one starts (programme
-    /// precedence; an addition to MODEL.md).
+    /// precedence; an extension, docs/model.md §6).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub after: Vec<String>,
     /// The renovation group, for `policy.max_concurrent_per_group` (say, the
@@ -414,16 +414,16 @@ pub struct Policy {
     /// down for renovation) in every period.
     #[serde(default, skip_serializing_if = "is_false")]
     pub keep_sources: bool,
-    /// What plans minimise: MODEL.md's cost (the default) or goals in order.
+    /// What plans minimise: the model's cost (docs/model.md §4) (the default) or goals in order.
     #[serde(default, skip_serializing_if = "Objective::is_cost")]
     pub objective: Objective,
 }
 
-/// What a plan minimises (`policy.objective`, an addition to MODEL.md).
+/// What a plan minimises (`policy.objective`, an extension, docs/model.md §6).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Objective {
-    /// MODEL.md section 4.
+    /// docs/model.md §4.
     #[default]
     Cost,
     /// Goals minimised one after another: each stage keeps every earlier
@@ -454,9 +454,9 @@ pub struct ObjectiveStage {
 pub enum Goal {
     /// Late plus unmet units of demand.
     Service,
-    /// MODEL.md section 4's objective.
+    /// docs/model.md §4's objective.
     Cost,
-    /// Total emissions (MODEL.md section 3 item 9).
+    /// Total emissions (docs/model.md §3.9).
     Co2,
 }
 

@@ -1,4 +1,4 @@
-//! Domain layer: the network document and the plan of MODEL.md as plain types,
+//! Domain layer: the network document and the plan of docs/model.md as plain types,
 //! parsing with positions, and validation with path-bearing problems.
 //! No IO, no solver, no async: everything here is pure data and checks.
 

@@ -23,7 +23,7 @@ pub enum DocError {
     /// The text is larger than the service accepts.
     #[error("document is {size} bytes; at most {max} are accepted")]
     TooLarge { size: usize, max: usize },
-    /// The document parsed but breaks rules of MODEL.md section 1.
+    /// The document parsed but breaks rules of docs/model.md §1.
     #[error("{} problem(s) in the document:\n{}", .0.len(), list(.0))]
     Invalid(Vec<Problem>),
 }

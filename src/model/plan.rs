@@ -1,4 +1,4 @@
-//! The plan of MODEL.md section 5 as plain serde types: what `chainplan solve`
+//! The plan of docs/model.md §5 as plain serde types: what `chainplan solve`
 //! writes and what the service hands out. Values only; computing them is the
 //! planning core's job.
 
@@ -40,9 +40,9 @@ impl PlanStatus {
     }
 }
 
-/// The eight objective terms of MODEL.md section 4, and the cost of the
+/// The eight objective terms of docs/model.md §4, and the cost of the
 /// renovations' downtime windows (`renovations[].window_cost`, an addition
-/// to MODEL.md: zero, and left out of the JSON, unless a document sets it).
+/// to docs/model.md: zero, and left out of the JSON, unless a document sets it).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct CostBreakdown {
     pub production: f64,
@@ -188,7 +188,7 @@ pub struct AllocationChange {
 /// How a re-plan was held to the plan it replaces: the frozen fence and the
 /// stability penalty, and what the plan changed against it. The penalty is
 /// part of what the solver minimised but not of `objective`, which stays the
-/// objective of MODEL.md section 4.
+/// objective of docs/model.md §4.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stability {
     /// Periods before this one kept their quantities from the base plan.
@@ -282,7 +282,7 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stability: Option<Stability>,
     /// The goals that produced the plan, in order, when it was not simply
-    /// MODEL.md's cost (`policy.objective`, or a point of a trade-off curve).
+    /// the model's cost (docs/model.md §4) (`policy.objective`, or a point of a trade-off curve).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub goals: Vec<GoalOutcome>,
 }

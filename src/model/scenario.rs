@@ -258,7 +258,7 @@ const POLICY_FIELDS: [(&str, bool); 7] = [
 /// - `force_renovation`: the renovation is done and starts in `start`:
 ///   `earliest = latest = start`, `optional = false`. The start need not lie
 ///   in the old window (forcing a date is the point of the what-if), only in
-///   the horizon; the renovation may run past the horizon, as MODEL.md allows.
+///   the horizon; the renovation may run past the horizon, as docs/model.md allows.
 ///
 /// A lane without a capacity that a closure, an outage or a factor 0 closes
 /// in some periods needs a number in its other periods, where it stays
@@ -266,7 +266,7 @@ const POLICY_FIELDS: [(&str, bool); 7] = [
 ///
 /// # Errors
 ///
-/// - If `base` itself breaks a rule of MODEL.md, its problems, as
+/// - If `base` itself breaks a rule of docs/model.md, its problems, as
 ///   [`validate`] gives them (document paths such as `lanes[2].to`), and no
 ///   change is applied: a change cannot be judged against a broken base.
 /// - Otherwise every problem of every change, each at the change's path
@@ -311,7 +311,7 @@ pub fn apply_changes(
 /// that exists somewhere in the chain, and every unit that ever exists comes
 /// from an initial stock, a receipt, or production. Production of operation
 /// `o` in period `t` is at most `C[l,t] * max(1, capacity_factor) / load_o`
-/// (MODEL.md section 3, item 2: all of its line's capacity, renovated).
+/// (docs/model.md §3.2: all of its line's capacity, renovated).
 /// Their sum over the horizon, `U`, bounds the units that exist at any time,
 /// so a unit crossing a lane at most once per period keeps every lane's
 /// flow in a period at most `U`. A unit can cross a lane twice in one period

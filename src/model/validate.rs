@@ -1,4 +1,4 @@
-//! Validation of a parsed network document against MODEL.md section 1.
+//! Validation of a parsed network document against docs/model.md §1.
 //!
 //! Owns every rule that spans fields or records: ids and references, lengths of
 //! per-period arrays, period ranges, number ranges, sourcing shares, the bill of
@@ -33,7 +33,7 @@ const SHARE_TOLERANCE: f64 = 1e-9;
 /// thousands of items would otherwise make a message of megabytes.
 const CYCLE_ENDS_SHOWN: usize = 8;
 
-/// Checks every rule of MODEL.md section 1 and collects every error at once.
+/// Checks every rule of docs/model.md §1 and collects every error at once.
 ///
 /// Warnings (see the module doc) are computed only for a document without
 /// errors: they reason about a well-formed network, and on a broken one they

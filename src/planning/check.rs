@@ -1,4 +1,4 @@
-//! The checks before any solve: the options, the document against MODEL.md,
+//! The checks before any solve: the options, the document against docs/model.md,
 //! the memory budget, and a re-plan's baseline against the document.
 
 use super::error::PlanError;

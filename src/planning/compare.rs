@@ -32,7 +32,7 @@ impl Delta {
     }
 }
 
-/// The eight cost terms of MODEL.md section 4 and the renovation window
+/// The eight cost terms of docs/model.md §4 and the renovation window
 /// cost, each compared.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CostDeltas {
@@ -118,7 +118,7 @@ pub struct SupplierChange {
 pub struct Comparison {
     pub base_status: PlanStatus,
     pub scenario_status: PlanStatus,
-    /// The objective of MODEL.md section 4; `None` unless both plans have one.
+    /// The objective of docs/model.md §4; `None` unless both plans have one.
     pub objective: Option<Delta>,
     pub cost: CostDeltas,
     /// Units of demand: the scenario may add, remove or scale orders.

@@ -7,7 +7,7 @@ use thiserror::Error;
 /// Why no plan could be produced.
 #[derive(Debug, Error)]
 pub enum PlanError {
-    /// The document breaks MODEL.md section 1.
+    /// The document breaks docs/model.md §1.
     #[error(transparent)]
     Document(#[from] DocError),
     /// An option is out of range.

@@ -1,4 +1,4 @@
-//! The exact strategy: one LP/MILP of MODEL.md solved by HiGHS to its proven
+//! The exact strategy: one LP/MILP of docs/model.md solved by HiGHS to its proven
 //! optimum (or to the best plan within the time limit), its capacity priced,
 //! its conflicts named when it is infeasible. A MILP starts from a plan when
 //! it is given one, else from every setup on.

@@ -219,7 +219,7 @@ pub(crate) fn extract_plan(
     if let Some(duals) = duals {
         plan.bottlenecks = bottlenecks(net, duals);
     }
-    // The objective is MODEL.md section 4, recomputed from the quantities, on
+    // The objective is docs/model.md §4, recomputed from the quantities, on
     // a re-plan too. The bound and gap are HiGHS' own and so refer to what it
     // minimised: on a re-plan, the objective plus the stability penalty.
     plan.objective = Some(cost.total());

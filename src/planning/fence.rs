@@ -42,7 +42,7 @@ impl FenceParts {
 }
 
 /// Every decision in the model. The scope's pruning is exact for the
-/// optimum of MODEL.md section 4 only: a frozen or penalised base quantity
+/// optimum of docs/model.md §4 only: a frozen or penalised base quantity
 /// can make a decision it leaves out worth making, so a re-plan keeps all.
 pub(crate) fn keep_everything(net: &Network) -> Scope {
     Scope {

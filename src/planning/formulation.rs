@@ -1,4 +1,4 @@
-//! The LP/MILP of MODEL.md sections 2-4, built with good_lp for HiGHS.
+//! The LP/MILP of docs/model.md §2-4, built with good_lp for HiGHS.
 //!
 //! `PlanModel::build` creates every decision of section 2 that the scope keeps,
 //! the objective of section 4, then the constraints of section 3 in order. It
@@ -71,7 +71,7 @@ enum SlackKey {
 
 /// What a model minimises, and the goals it holds within limits: a stage of
 /// a lexicographic objective or a point of a trade-off curve. The default is
-/// MODEL.md's: minimise cost, nothing held.
+/// the model's: minimise cost, nothing held.
 #[derive(Debug, Clone)]
 pub(crate) struct Goals {
     pub minimise: Goal,
@@ -344,7 +344,7 @@ impl PlanModel {
         let columns = built.count;
         let integer_columns = built.integers;
         let echelon_lots = model.lots.iter().any(LotSizing::has_echelon);
-        // MODEL.md's objective (on a re-plan, with the stability penalty).
+        // the objective of docs/model.md §4 (on a re-plan, with the stability penalty).
         let cost = built.objective;
         let objective = if elastic {
             cost.clone()
@@ -688,7 +688,7 @@ impl ModelRows<'_, '_> {
             }
         }
 
-        // 7'. The programme beyond MODEL.md: precedence, groups, sources kept.
+        // 7'. The programme beyond the core model (docs/model.md §6): precedence, groups, sources kept.
         self.add_programme(rows);
 
         // 9. Carbon cap.
@@ -793,7 +793,7 @@ impl ModelRows<'_, '_> {
     }
 
     /// A goal as an expression over the columns; `cost` is the objective
-    /// MODEL.md section 4 minimises.
+    /// docs/model.md §4 minimises.
     fn goal_expr(&self, goal: Goal, cost: &Expression) -> Expression {
         match goal {
             Goal::Cost => cost.clone(),

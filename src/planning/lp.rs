@@ -1,6 +1,6 @@
 //! The building blocks of an LP/MILP over good_lp: columns (with the
 //! objective they carry), rows, the modes a model is built in, and what a
-//! slack column relaxes. `formulation` builds MODEL.md's model from them;
+//! slack column relaxes. `formulation` builds the model of docs/model.md from them;
 //! `fence` and `lot_sizing` add their columns and rows with them.
 
 use good_lp::solvers::highs::HighsProblem;
@@ -31,7 +31,7 @@ impl Making {
 /// Which variant of the model to build.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Mode<'a> {
-    /// The model as MODEL.md states it.
+    /// The model as docs/model.md states it.
     Exact,
     /// Binaries fixed to these values (setups then starts, in column order).
     FixedIntegers(&'a [f64]),

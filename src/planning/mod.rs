@@ -1,5 +1,5 @@
 //! Planning core: synchronous and deterministic. The chain graph, the LP/MILP
-//! formulation of MODEL.md sections 2-4 (good_lp + HiGHS), solve options, and
+//! formulation of docs/model.md §2-4 (good_lp + HiGHS), solve options, and
 //! reading the solution back into a `Plan` with duals and conflicts.
 //! No tokio, no redis, no tonic: callable from a laptop without a server.
 

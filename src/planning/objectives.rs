@@ -1,9 +1,9 @@
-//! Objectives beyond MODEL.md's cost: a lexicographic order of goals
+//! Objectives beyond the model's cost (docs/model.md §6.2): a lexicographic order of goals
 //! (`policy.objective`), solved stage by stage, and the cost–CO2 trade-off
 //! curve by the epsilon-constraint method. Every stage and every point is a
 //! full solve of the same document (`solve_goals`) with a different goal
 //! minimised and earlier goals held within limits; the plan lists the goals
-//! that produced it (`Plan::goals`). Its `objective` stays MODEL.md's cost.
+//! that produced it (`Plan::goals`). Its `objective` stays the model's cost (docs/model.md §4).
 
 use super::check::check_document;
 use super::error::PlanError;

@@ -93,7 +93,7 @@ impl std::str::FromStr for Strategy {
 
 /// The relative MIP gap at which a solve is called optimal unless the caller
 /// says otherwise. Tighter than HiGHS' own 1e-4, so that two implementations
-/// of MODEL.md agree on the optimum to about six digits.
+/// of docs/model.md agree on the optimum to about six digits.
 pub const DEFAULT_RELATIVE_GAP: f64 = 1e-6;
 
 /// The most threads a caller may ask for: more is a mistake, not a wish.

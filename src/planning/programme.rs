@@ -1,11 +1,11 @@
-//! The renovation programme beyond MODEL.md section 3 item 7, resolved to
+//! The renovation programme beyond docs/model.md §3.7, resolved to
 //! model indices: which renovation waits for which (`renovations[].after`),
 //! the groups that `policy.max_concurrent_per_group` limits, the items whose
 //! every source line is renovated (`policy.keep_sources`), and the cost of a
 //! renovation's downtime window (`renovations[].window_cost`).
 //!
 //! With none of these fields set, the programme is empty and the model is
-//! exactly MODEL.md's. The rows themselves are written by the formulation.
+//! exactly the model's. The rows themselves are written by the formulation.
 
 use super::network::{Network, RenovationData};
 use std::collections::{BTreeMap, BTreeSet, HashMap};

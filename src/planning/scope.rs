@@ -215,7 +215,7 @@ fn reachable_pairs(net: &Network) -> HashSet<Pair> {
 
 #[cfg(test)]
 impl Scope {
-    /// Every decision kept: the model exactly as MODEL.md writes it.
+    /// Every decision kept: the model exactly as docs/model.md writes it.
     pub(crate) fn everything(net: &Network) -> Scope {
         Scope {
             operation_kept: vec![true; net.operations.len()],

@@ -11,7 +11,7 @@ use super::options::SolveOptions;
 use super::strategy::solve_stage;
 use crate::model::{NetworkDoc, Objective, Plan};
 
-/// Solves a network document to a plan (MODEL.md section 5).
+/// Solves a network document to a plan (docs/model.md §5).
 ///
 /// The document is validated first; infeasible and unbounded documents give a
 /// plan with that status, not an error.

@@ -72,7 +72,7 @@ pub fn comparison_summary(name: &str, comparison: &Comparison) -> String {
         table.row(row("objective", objective, 2));
     }
     for (term, d) in c.cost.terms() {
-        // The window cost is an addition to MODEL.md: shown when either plan has one.
+        // The window cost is an extension, docs/model.md §6: shown when either plan has one.
         if term == "renovation_window" && d.base == 0.0 && d.scenario == 0.0 {
             continue;
         }

@@ -147,7 +147,7 @@ fn cost(out: &mut String, plan: &Plan) {
         ("share", Align::Right),
     ]);
     for (term, amount) in plan.cost.terms() {
-        // The window cost is an addition to MODEL.md: shown when a plan has one.
+        // The window cost is an extension, docs/model.md §6: shown when a plan has one.
         if term == "renovation_window" && amount == 0.0 {
             continue;
         }

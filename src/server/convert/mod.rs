@@ -11,7 +11,7 @@
 //! count that does not fit); every such problem is collected, with its
 //! path, into [`FieldViolations`]. Parts that cannot fail convert with `From`.
 //!
-//! Optional proto fields whose MODEL.md default is not zero (`load`, the
+//! Optional proto fields whose default in the model is not zero (`load`, the
 //! renovation factors, the policy's `late_penalty` and `unmet_penalty`) take
 //! the same defaults as the serde types of `model::doc`, so a document sent
 //! over gRPC means exactly what the same JSON means; a missing `policy` is the

@@ -43,7 +43,7 @@ impl JobSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobKind {
-    /// MODEL.md's optimum of the network version.
+    /// the optimum (docs/model.md §4) of the network version.
     Solve,
     /// A re-plan against a base plan: frozen fence and stability penalty.
     Replan {

@@ -2,7 +2,7 @@
 //! structs, and the decoding errors. No connection and no key names here.
 //!
 //! Why JSON: the network document and the plan are JSON by contract already
-//! (MODEL.md), so what is stored is the form users read, and a chain can be
+//! (docs/model.md), so what is stored is the form users read, and a chain can be
 //! debugged with `redis-cli`; and the store must not import the transport's
 //! protobuf types. Why wire structs rather than serde on the store's record
 //! types: stored data outlives a deploy, so its field names and enum
