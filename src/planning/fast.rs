@@ -44,12 +44,28 @@ pub(crate) const ROUND_TOLERANCES: [f64; 3] = [1e-4, 1e-5, 1e-6];
 /// a fraction: room to balance what the iterate got slightly wrong.
 const REPAIR_MARGIN: f64 = 0.05;
 
-/// An iterate value below this many units counts as zero.
-const NEGLIGIBLE: f64 = 1e-6;
+/// An iterate value below this fraction of the largest production or flow
+/// of the iterate counts as zero: a first-order iterate is dense, with
+/// small positive values where an optimal plan has none, and boxing those
+/// at zero is what makes the repair LP small.
+const NEGLIGIBLE: f64 = 1e-4;
 
-/// One round of the fast strategy at the KKT `tolerance`: the repaired
-/// plan with its bound, or `None` when the model is a MILP or the
-/// first-order run does not reach its tolerance before the deadline.
+/// The least value that counts, whatever the scale.
+const NEGLIGIBLE_UNITS: f64 = 1e-6;
+
+/// What one round of the fast strategy gives.
+#[derive(Debug)]
+pub(crate) enum Round {
+    /// The repaired plan, with its bound where one is proven.
+    Plan(Box<Plan>),
+    /// The model has integer columns: the fast strategy is not for it.
+    NotLinear,
+    /// The first-order run gave no iterate before the deadline, or the
+    /// repair no plan: a tighter round, or the exact solve, may.
+    NoPlan,
+}
+
+/// One round of the fast strategy at the KKT `tolerance`.
 ///
 /// # Errors
 /// `Cancelled` when the solve is cancelled; `Solver` when HiGHS fails.
@@ -59,7 +75,7 @@ pub(crate) fn solve_fast(
     goals: &Goals,
     deadline: &Deadline,
     tolerance: f64,
-) -> Result<Option<Plan>, PlanError> {
+) -> Result<Round, PlanError> {
     let started = Instant::now();
     let ticker = Ticker::start(options.progress.clone(), started);
     ticker.phase(Phase::Build);
@@ -67,7 +83,7 @@ pub(crate) fn solve_fast(
     let scope = Scope::of(&net);
     let model = PlanModel::build_goals(&net, &scope, Mode::Exact, options.baseline.as_ref(), goals);
     if model.map.integer_columns > 0 {
-        return Ok(None);
+        return Ok(Round::NotLinear);
     }
     let build_seconds = started.elapsed().as_secs_f64();
 
@@ -75,13 +91,13 @@ pub(crate) fn solve_fast(
     let solve_started = Instant::now();
     let Some((first, map)) = run_first_order(model, options, deadline.remaining(), tolerance)?
     else {
-        return Ok(None);
+        return Ok(Round::NoPlan);
     };
     let boxes = repair_boxes(&map, &first.columns);
     let duals = first.row_duals.clone();
     let lp = first.lp.clone();
     let Some(values) = run_repair(first, &boxes, options, deadline.remaining())? else {
-        return Ok(None);
+        return Ok(Round::NoPlan);
     };
     // The repaired plan's cost bounds the optimum from above, which bounds
     // every priced column of an optimal plan (all costs are >= 0).
@@ -99,7 +115,16 @@ pub(crate) fn solve_fast(
         .and_then(|u| lagrangian_bound(&lp, &duals, u))
         // Below the repaired plan's own cost, by construction; a bound a
         // hair above it is rounding, and says the plan is optimal.
-        .map(|b| b.min(repaired_cost));
+        .map(|b| b.min(repaired_cost))
+        // With no cost negative and every column at least zero, no plan
+        // costs less than the constant term: a rough dual can say less.
+        .map(|b| {
+            if costs_nonnegative(&lp) {
+                b.max(lp.offset)
+            } else {
+                b
+            }
+        });
     let solve_seconds = solve_started.elapsed().as_secs_f64();
 
     ticker.phase(Phase::Extract);
@@ -128,7 +153,13 @@ pub(crate) fn solve_fast(
     plan.stats.solve_seconds = solve_seconds;
     plan.stats.extract_seconds = extract_started.elapsed().as_secs_f64();
     plan.stats.threads = solver_threads(options.threads);
-    Ok(Some(plan))
+    Ok(Round::Plan(Box::new(plan)))
+}
+
+/// Whether every cost and every column's lower bound is at least zero, so
+/// that every plan costs at least the objective's constant term.
+fn costs_nonnegative(lp: &crate::planning::highs::LpData) -> bool {
+    lp.cost.iter().all(|c| *c >= 0.0) && lp.col_lower.iter().all(|l| *l >= 0.0)
 }
 
 /// `(objective - bound) / |objective|`, as HiGHS reports a MIP gap, and 0
@@ -146,16 +177,20 @@ fn repair_boxes(map: &ModelMap, iterate: &[f64]) -> Vec<(usize, f64, f64)> {
         .flatten()
         .flat_map(|m| m.before.into_iter().chain(m.after));
     let flows = map.flow.iter().flatten().flatten().flatten().copied();
-    making
-        .chain(flows)
-        .map(|c| {
-            let x = iterate.get(c.col).copied().unwrap_or(0.0);
-            let upper = if x > NEGLIGIBLE {
-                x * (1.0 + REPAIR_MARGIN) + NEGLIGIBLE
+    let columns: Vec<usize> = making.chain(flows).map(|c| c.col).collect();
+    let value = |col: usize| iterate.get(col).copied().unwrap_or(0.0);
+    let largest = columns.iter().map(|&c| value(c)).fold(0.0, f64::max);
+    let negligible = (NEGLIGIBLE * largest).max(NEGLIGIBLE_UNITS);
+    columns
+        .into_iter()
+        .map(|col| {
+            let x = value(col);
+            let upper = if x > negligible {
+                x * (1.0 + REPAIR_MARGIN) + negligible
             } else {
                 0.0
             };
-            (c.col, 0.0, upper)
+            (col, 0.0, upper)
         })
         .collect()
 }
@@ -178,7 +213,7 @@ fn implied_upper(
 ) -> Option<Vec<f64>> {
     let everything = unlimited_stand_in(net.doc).ok()?;
     let mut upper = vec![everything; lp.cost.len()];
-    if lp.cost.iter().all(|c| *c >= 0.0) && cost_above.is_finite() {
+    if costs_nonnegative(lp) && cost_above.is_finite() {
         let room = (cost_above - lp.offset).max(0.0);
         for (u, c) in upper.iter_mut().zip(&lp.cost) {
             if *c > 0.0 {
@@ -313,8 +348,10 @@ mod tests {
             &Deadline::after(None),
             ROUND_TOLERANCES[1],
         )
-        .unwrap()
-        .expect("a fast plan");
+        .unwrap();
+        let Round::Plan(fast) = fast else {
+            panic!("no fast plan: {fast:?}");
+        };
         assert_eq!(fast.status, PlanStatus::Feasible);
         let objective = fast.objective.unwrap();
         let bound = fast.bound.expect("a bound");
@@ -342,6 +379,6 @@ mod tests {
             &Deadline::after(None),
             ROUND_TOLERANCES[0],
         );
-        assert!(matches!(fast, Ok(None)));
+        assert!(matches!(fast, Ok(Round::NotLinear)));
     }
 }

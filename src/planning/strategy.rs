@@ -13,7 +13,7 @@
 
 use super::error::PlanError;
 use super::exact::solve_goals;
-use super::fast::{relative_gap, solve_fast, ROUND_TOLERANCES};
+use super::fast::{relative_gap, solve_fast, Round, ROUND_TOLERANCES};
 use super::formulation::Goals;
 use super::options::{Deadline, SolveOptions, Strategy, DEFAULT_RELATIVE_GAP};
 use super::progress::{Progress, ProgressFn};
@@ -70,17 +70,13 @@ pub(crate) fn solve_stage(
         if options.strategy == Strategy::Auto && best.is_some() && fits(&deadline) {
             break;
         }
-        let round_options = with_figures(&within(options, &deadline), best.as_ref());
-        let Some(plan) = solve_fast(doc, &round_options, goals, &deadline, tolerance)? else {
-            match &best {
-                // A MILP: the exact solve, in the time left.
-                None if deadline.remaining().is_none_or(|left| left > 0.0) => {
-                    return exact(doc, &within(options, &deadline), goals, started)
-                }
-                _ => break,
-            }
-        };
-        best = Some(keep_better(best, plan, started));
+        let round_options = with_figures(&within(options, &deadline), best.as_ref(), started);
+        match solve_fast(doc, &round_options, goals, &deadline, tolerance)? {
+            Round::Plan(plan) => best = Some(keep_better(best, *plan, started)),
+            // A MILP: the exact solve, in the time left.
+            Round::NotLinear => return exact(doc, &within(options, &deadline), goals, started),
+            Round::NoPlan => continue,
+        }
         if best
             .as_ref()
             .and_then(|p| p.gap)
@@ -97,7 +93,7 @@ pub(crate) fn solve_stage(
     }
     // Improve: the exact solve in the time left. A watcher keeps seeing the
     // fast plan's figures until the exact solve has its own.
-    let improving = with_figures(&within(options, &deadline), Some(&fast));
+    let improving = with_figures(&within(options, &deadline), Some(&fast), started);
     match solve_goals(doc, &improving, goals) {
         Ok(mut exact) if better(&exact, &fast) => {
             exact.stats.strategy = Strategy::Exact.as_str().into();
@@ -171,30 +167,30 @@ fn better(exact: &Plan, fast: &Plan) -> bool {
     }
 }
 
-/// The options with a progress callback that fills the figures a solve
-/// does not have yet with those of the best plan so far, so a watcher
-/// keeps seeing them while the next round or the exact solve runs.
-fn with_figures(options: &SolveOptions, best: Option<&Plan>) -> SolveOptions {
-    let (Some(report), Some(best)) = (options.progress.clone(), best) else {
+/// The options with a progress callback that counts the time from the
+/// start of the whole stage (each round and the exact solve count from
+/// their own start) and fills the figures a solve does not have yet with
+/// those of the best plan so far, so a watcher keeps seeing them while the
+/// next round or the exact solve runs.
+fn with_figures(options: &SolveOptions, best: Option<&Plan>, started: Instant) -> SolveOptions {
+    let Some(report) = options.progress.clone() else {
         return options.clone();
     };
-    SolveOptions {
-        progress: Some(keep_figures(report, best)),
-        ..options.clone()
-    }
-}
-
-fn keep_figures(report: ProgressFn, best: &Plan) -> ProgressFn {
-    let (objective, bound, gap) = (best.objective, best.bound, best.gap);
-    Arc::new(move |p: &Progress| {
+    let figures = best.map(|b| (b.objective, b.bound, b.gap));
+    let progress: ProgressFn = Arc::new(move |p: &Progress| {
         let mut p = p.clone();
-        if p.best_objective.is_none() {
+        p.elapsed_seconds = started.elapsed().as_secs_f64();
+        if let (None, Some((objective, bound, gap))) = (p.best_objective, figures) {
             p.best_objective = objective;
             p.bound = p.bound.or(bound);
             p.gap = gap;
         }
         report(&p);
-    })
+    });
+    SolveOptions {
+        progress: Some(progress),
+        ..options.clone()
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! the iterate), solved exactly.
 
 use super::callback::run_watched;
-use super::{configure, has_solution, set_highs_option};
+use super::setup::{configure, has_solution, has_values, prepare, set_highs_option};
 use crate::planning::error::PlanError;
 use crate::planning::extract::SolvedValues;
 use crate::planning::formulation::{ModelMap, PlanModel};
@@ -56,12 +56,7 @@ pub(crate) fn run_first_order(
     time_limit: Option<f64>,
     tolerance: f64,
 ) -> Result<Option<(FirstOrder, ModelMap)>, PlanError> {
-    check_cancel(options)?;
-    let PlanModel { problem, map } = model;
-    let mut highs_model = problem
-        .try_into_inner()
-        .map_err(|e| PlanError::Solver(e.to_string()))?;
-    let threads = configure(&mut highs_model, options, time_limit);
+    let (mut highs_model, map, threads) = prepare(model, options, time_limit)?;
     highs_model.set_option("solver", "pdlp");
     highs_model.set_option("kkt_tolerance", tolerance);
     for (name, value) in &options.highs_options {
@@ -69,8 +64,12 @@ pub(crate) fn run_first_order(
     }
     let mut solved = run_watched(highs_model, threads, options.cancel.as_ref(), None)?;
     match solved.status() {
-        HighsModelStatus::Optimal if has_solution(&solved) => {}
         HighsModelStatus::ReachedInterrupt => return Err(PlanError::Cancelled),
+        // PDLP stops on its own tolerances, measured on the scaled model;
+        // HiGHS then checks the unscaled one and, finding it a little off,
+        // says `Unknown`. The iterate is what the repair is for, and any
+        // dual gives a valid bound.
+        HighsModelStatus::Optimal | HighsModelStatus::Unknown if has_values(&solved) => {}
         _ => return Ok(None),
     }
     let solution = solved.get_solution();
@@ -102,6 +101,11 @@ pub(crate) fn run_repair(
     check_cancel(options)?;
     let mut model = first.model;
     let threads = configure(&mut model, options, time_limit);
+    // HiGHS measures its time limit on the object's clock, which still
+    // holds the first-order run's time: restart it, so the repair gets the
+    // time it is given.
+    // SAFETY: the live Highs object `model` owns.
+    unsafe { highs_sys::Highs_zeroAllClocks(model.as_mut_ptr()) };
     // Measured on generated chains: the interior point method solves what
     // presolve leaves of the repair LP faster than simplex.
     model.set_option("solver", "ipm");
@@ -163,42 +167,26 @@ fn lp_data(solved: &mut highs::SolvedModel) -> Result<LpData, PlanError> {
         let mut got: HighsInt = 0;
         let mut nonzeros: HighsInt = 0;
         if n > 0 {
-            let sized = highs_sys::Highs_getColsByRange(
+            let null = std::ptr::null_mut();
+            if !read_cols(
                 highs,
-                0,
-                cols - 1,
-                &mut got,
-                lp.cost.as_mut_ptr(),
-                lp.col_lower.as_mut_ptr(),
-                lp.col_upper.as_mut_ptr(),
+                &mut lp,
                 &mut nonzeros,
+                null,
+                null,
                 std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-            );
-            if sized == highs_sys::STATUS_ERROR {
+            ) {
                 return Err(failed("columns"));
             }
             let nz = usize::try_from(nonzeros).map_err(|_| failed("size"))?;
             let mut start: Vec<HighsInt> = vec![0; n];
             let mut index: Vec<HighsInt> = vec![0; nz];
-            lp.value = vec![0.0; nz];
-            let read = highs_sys::Highs_getColsByRange(
-                highs,
-                0,
-                cols - 1,
-                &mut got,
-                lp.cost.as_mut_ptr(),
-                lp.col_lower.as_mut_ptr(),
-                lp.col_upper.as_mut_ptr(),
-                &mut nonzeros,
-                start.as_mut_ptr(),
-                index.as_mut_ptr(),
-                lp.value.as_mut_ptr(),
-            );
-            if read == highs_sys::STATUS_ERROR {
+            let mut value = vec![0.0; nz];
+            let (s, i, v) = (start.as_mut_ptr(), index.as_mut_ptr(), value.as_mut_ptr());
+            if !read_cols(highs, &mut lp, &mut nonzeros, s, i, v) {
                 return Err(failed("matrix"));
             }
+            lp.value = value;
             lp.start = start
                 .iter()
                 .map(|&s| usize::try_from(s).unwrap_or(0))
@@ -233,5 +221,41 @@ fn lp_data(solved: &mut highs::SolvedModel) -> Result<LpData, PlanError> {
             return Err(failed("objective offset"));
         }
         Ok(lp)
+    }
+}
+
+/// Every column's cost and bounds into `lp`, with the matrix when `start`,
+/// `index` and `value` are arrays of the column and nonzero counts; with
+/// null pointers, only the nonzero count. `false` when HiGHS refuses.
+///
+/// # Safety
+/// `highs` is a live Highs object whose column count is `lp.cost.len()`,
+/// as are the column arrays of `lp`; non-null matrix arrays are as large as
+/// the counts HiGHS writes into them.
+unsafe fn read_cols(
+    highs: *mut std::ffi::c_void,
+    lp: &mut LpData,
+    nonzeros: &mut HighsInt,
+    start: *mut HighsInt,
+    index: *mut HighsInt,
+    value: *mut f64,
+) -> bool {
+    let cols = HighsInt::try_from(lp.cost.len()).unwrap_or(0);
+    let mut got: HighsInt = 0;
+    // SAFETY: as the function's contract says.
+    unsafe {
+        highs_sys::Highs_getColsByRange(
+            highs,
+            0,
+            cols - 1,
+            &mut got,
+            lp.cost.as_mut_ptr(),
+            lp.col_lower.as_mut_ptr(),
+            lp.col_upper.as_mut_ptr(),
+            nonzeros,
+            start,
+            index,
+            value,
+        ) != highs_sys::STATUS_ERROR
     }
 }
