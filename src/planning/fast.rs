@@ -314,12 +314,13 @@ fn availability(net: &Network) -> Vec<Vec<f64>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::parse_network;
     use crate::planning::options::Deadline;
 
-    fn demo_lp() -> NetworkDoc {
+    /// The demo chain as a linear program: no renovations, no setups.
+    pub(crate) fn demo_lp() -> NetworkDoc {
         let mut doc = parse_network(include_str!("../../examples/data/gearbox.json"))
             .unwrap()
             .0;

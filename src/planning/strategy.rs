@@ -16,7 +16,7 @@ use super::exact::solve_goals;
 use super::fast::{relative_gap, solve_fast, Round, ROUND_TOLERANCES};
 use super::formulation::Goals;
 use super::options::{Deadline, SolveOptions, Strategy, DEFAULT_RELATIVE_GAP};
-use super::progress::{Progress, ProgressFn};
+use super::progress::{Phase, Progress, ProgressFn};
 use crate::model::validate::period_indexed_elements;
 use crate::model::{NetworkDoc, Plan, PlanStatus};
 use std::sync::Arc;
@@ -72,7 +72,11 @@ pub(crate) fn solve_stage(
         }
         let round_options = with_figures(&within(options, &deadline), best.as_ref(), started);
         match solve_fast(doc, &round_options, goals, &deadline, tolerance)? {
-            Round::Plan(plan) => best = Some(keep_better(best, *plan, started)),
+            Round::Plan(plan) => {
+                let kept = keep_better(best, *plan, started);
+                announce(options, &kept, started);
+                best = Some(kept);
+            }
             // A MILP: the exact solve, in the time left.
             Round::NotLinear => return exact(doc, &within(options, &deadline), goals, started),
             Round::NoPlan => continue,
@@ -149,6 +153,20 @@ fn keep_better(best: Option<Plan>, plan: Plan, started: Instant) -> Plan {
     kept
 }
 
+/// Tells a watcher at once that a round has a plan (the best so far, with
+/// the best bound), rather than at the next tick of the round after it.
+fn announce(options: &SolveOptions, best: &Plan, started: Instant) {
+    if let Some(report) = &options.progress {
+        report(&Progress {
+            phase: Phase::Solve,
+            elapsed_seconds: started.elapsed().as_secs_f64(),
+            best_objective: best.objective,
+            bound: best.bound,
+            gap: best.gap,
+        });
+    }
+}
+
 /// The options with the time left before `deadline` as their limit.
 fn within(options: &SolveOptions, deadline: &Deadline) -> SolveOptions {
     SolveOptions {
@@ -196,6 +214,45 @@ fn with_figures(options: &SolveOptions, best: Option<&Plan>, started: Instant) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::planning::fast::tests::demo_lp;
+    use std::sync::Mutex;
+
+    #[test]
+    fn a_watcher_sees_each_better_plan_of_the_fast_rounds_with_its_bound() {
+        let seen: Arc<Mutex<Vec<Progress>>> = Arc::default();
+        let sink = seen.clone();
+        let options = SolveOptions {
+            strategy: Strategy::Fast,
+            progress: Some(Arc::new(move |p: &Progress| {
+                sink.lock().unwrap().push(p.clone())
+            })),
+            ..SolveOptions::default()
+        };
+        let plan = solve_stage(&demo_lp(), &options, &Goals::default()).unwrap();
+        assert_eq!(plan.stats.strategy, "fast");
+        let seen = seen.lock().unwrap();
+        let with_plans: Vec<&Progress> =
+            seen.iter().filter(|p| p.best_objective.is_some()).collect();
+        assert!(!with_plans.is_empty(), "no progress with a plan: {seen:?}");
+        // Each report's objective is no worse than the one before, its
+        // bound no lower, and the last is the plan's own.
+        for pair in with_plans.windows(2) {
+            assert!(pair[1].best_objective <= pair[0].best_objective, "{pair:?}");
+            assert!(pair[1].bound >= pair[0].bound, "{pair:?}");
+        }
+        let last = with_plans.last().unwrap();
+        assert_eq!(last.best_objective, plan.objective);
+        assert_eq!(last.bound, plan.bound);
+        assert_eq!(last.gap, plan.gap);
+        // Elapsed time runs from the start of the stage, not of each round.
+        for pair in seen.windows(2) {
+            assert!(
+                pair[1].elapsed_seconds >= pair[0].elapsed_seconds,
+                "{pair:?}"
+            );
+        }
+    }
 
     #[test]
     fn the_exact_estimate_is_cubic_through_its_reference() {
