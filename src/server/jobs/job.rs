@@ -39,6 +39,10 @@ pub enum JobFailureKind {
     Cancelled,
     /// The store could not be reached.
     Unavailable,
+    /// The job's plan is stored, but what was to follow it could not be
+    /// done in the state the network is in now (an automatic publish after
+    /// the network moved on).
+    FailedPrecondition,
     Internal,
 }
 
@@ -48,6 +52,7 @@ impl From<JobFailure> for ServiceError {
             JobFailureKind::Invalid => ServiceError::invalid("document", f.message),
             JobFailureKind::Cancelled => ServiceError::Cancelled(f.message),
             JobFailureKind::Unavailable => ServiceError::Unavailable(f.message),
+            JobFailureKind::FailedPrecondition => ServiceError::FailedPrecondition(f.message),
             JobFailureKind::Internal => ServiceError::Internal(f.message),
         }
     }

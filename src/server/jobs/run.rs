@@ -10,6 +10,7 @@ use crate::model::Plan;
 use crate::planning::{solve, Baseline, SolveOptions};
 use crate::server::impact::replan_impact;
 use crate::server::publish::publish_plan;
+use crate::server::status::ServiceError;
 use crate::store::{PlanOrigin, PlanRecord, Store, StoreError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -129,9 +130,27 @@ pub async fn run_job(
         // The request id makes a second run of the job publish nothing new.
         publish_plan(store, &spec.plan_id, Some(format!("auto-{}", spec.plan_id)))
             .await
-            .map_err(|e| failure(JobFailureKind::Internal, e.to_string()))?;
+            .map_err(|e| publish_failure(&spec.plan_id, e))?;
     }
     Ok(plan)
+}
+
+/// Why an automatic publish after a re-plan failed. The plan is stored
+/// either way; a network that moved on while it was solved, or a plan that
+/// cannot be published, is the caller's to see as such, not an internal
+/// error.
+fn publish_failure(plan_id: &str, e: ServiceError) -> JobFailure {
+    let kind = match &e {
+        ServiceError::FailedPrecondition(_) | ServiceError::Aborted(_) => {
+            JobFailureKind::FailedPrecondition
+        }
+        ServiceError::Unavailable(_) => JobFailureKind::Unavailable,
+        _ => JobFailureKind::Internal,
+    };
+    failure(
+        kind,
+        format!("plan {plan_id} is stored but was not published: {e}"),
+    )
 }
 
 fn store_failure(e: StoreError) -> JobFailure {
@@ -140,4 +159,34 @@ fn store_failure(e: StoreError) -> JobFailure {
         _ => JobFailureKind::Internal,
     };
     failure(kind, e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_automatic_publish_is_a_failed_precondition_naming_the_stored_plan() {
+        for refused in [
+            ServiceError::FailedPrecondition("the network moved on".into()),
+            ServiceError::Aborted("version 3 is not the latest".into()),
+        ] {
+            let failed = publish_failure("plan-7", refused);
+            assert_eq!(failed.kind, JobFailureKind::FailedPrecondition);
+            assert!(
+                failed.message.contains("plan-7 is stored"),
+                "{}",
+                failed.message
+            );
+            let status = ServiceError::from(failed);
+            assert!(
+                matches!(status, ServiceError::FailedPrecondition(_)),
+                "{status:?}"
+            );
+        }
+        let away = publish_failure("plan-7", ServiceError::Unavailable("redis".into()));
+        assert_eq!(away.kind, JobFailureKind::Unavailable);
+        let other = publish_failure("plan-7", ServiceError::Internal("bug".into()));
+        assert_eq!(other.kind, JobFailureKind::Internal);
+    }
 }
