@@ -286,14 +286,15 @@ fn reach<N, E>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const ODD: &str = "cust\"2\\dc";
+    /// The customer site whose id needs escaping.
+    pub(crate) const ODD: &str = "cust\"2\\dc";
 
     /// raw-site (tier 2) -> comp-a, comp-b (tier 1) -> plant (leader)
     /// -> cust1-dc, `cust"2\dc` (customers); `lonely` has no lanes.
-    fn chain() -> NetworkDoc {
+    pub(crate) fn chain() -> NetworkDoc {
         let text = include_str!("../../tests/fixtures/small_chain.json");
         serde_json::from_str(text).expect("test document parses")
     }

@@ -150,15 +150,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const ODD: &str = "cust\"2\\dc";
-
-    /// raw-site (tier 2) -> comp-a, comp-b (tier 1) -> plant (leader)
-    /// -> cust1-dc, `cust"2\dc` (customers); `lonely` has no lanes.
-    fn chain() -> NetworkDoc {
-        let text = include_str!("../../tests/fixtures/small_chain.json");
-        serde_json::from_str(text).expect("test document parses")
-    }
+    use crate::planning::graph::tests::{chain, ODD};
 
     #[test]
     fn dot_has_a_cluster_per_tier_in_upstream_order() {

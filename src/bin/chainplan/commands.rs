@@ -30,11 +30,7 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Exit> {
 }
 
 pub fn solve_doc(args: &SolveArgs) -> Result<(), Exit> {
-    let text = read_doc(&args.doc)?;
-    let (doc, warnings) = parse_network(&text)?;
-    for w in &warnings {
-        eprintln!("warning: {w}");
-    }
+    let doc = load_doc(&args.doc)?;
     let progress = ProgressLine::new();
     let options = SolveOptions {
         time_limit_seconds: args.time_limit,
@@ -66,11 +62,7 @@ pub fn solve_doc(args: &SolveArgs) -> Result<(), Exit> {
 }
 
 pub fn whatif(args: &WhatifArgs) -> Result<(), Exit> {
-    let text = read_doc(&args.doc)?;
-    let (doc, warnings) = parse_network(&text)?;
-    for w in &warnings {
-        eprintln!("warning: {w}");
-    }
+    let doc = load_doc(&args.doc)?;
     // Every change file is read and checked before anything is solved, so
     // one run lists every problem of every file.
     let mut scenarios: Vec<(String, Vec<ScenarioChange>)> = Vec::new();
@@ -164,11 +156,7 @@ pub fn read_changes(file: &Path) -> Result<Vec<ScenarioChange>, Vec<String>> {
 }
 
 pub fn criticality_of(args: &CriticalityArgs) -> Result<(), Exit> {
-    let text = read_doc(&args.doc)?;
-    let (doc, warnings) = parse_network(&text)?;
-    for w in &warnings {
-        eprintln!("warning: {w}");
-    }
+    let doc = load_doc(&args.doc)?;
     let periods = doc.horizon.periods;
     if args.periods.last >= periods {
         return Err(Exit::Invalid(vec![format!(
@@ -191,11 +179,7 @@ pub fn criticality_of(args: &CriticalityArgs) -> Result<(), Exit> {
 }
 
 pub fn tradeoff(args: &TradeoffArgs) -> Result<(), Exit> {
-    let text = read_doc(&args.doc)?;
-    let (doc, warnings) = parse_network(&text)?;
-    for w in &warnings {
-        eprintln!("warning: {w}");
-    }
+    let doc = load_doc(&args.doc)?;
     let options = SolveOptions {
         time_limit_seconds: args.time_limit,
         ..SolveOptions::default()
@@ -209,11 +193,7 @@ pub fn tradeoff(args: &TradeoffArgs) -> Result<(), Exit> {
 
 pub fn renovate(args: &RenovateArgs) -> Result<(), Exit> {
     use chainplan::planning::renovation;
-    let text = read_doc(&args.doc)?;
-    let (doc, warnings) = parse_network(&text)?;
-    for w in &warnings {
-        eprintln!("warning: {w}");
-    }
+    let doc = load_doc(&args.doc)?;
     let options = SolveOptions {
         time_limit_seconds: args.time_limit,
         ..SolveOptions::default()
@@ -340,6 +320,16 @@ pub fn write_document(doc: &NetworkDoc, out: Option<&Path>) -> Result<(), Exit> 
 
 /// Reads a document from a file, or from stdin for `-`. A file that cannot be
 /// read is the caller's input problem (exit 1), not an internal failure.
+/// The network document at `path` (`-`: standard input), parsed, with its
+/// warnings on standard error.
+fn load_doc(path: &Path) -> Result<NetworkDoc, Exit> {
+    let (doc, warnings) = parse_network(&read_doc(path)?)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(doc)
+}
+
 pub fn read_doc(path: &Path) -> Result<String, Exit> {
     let result = if path == Path::new("-") {
         let mut text = String::new();
