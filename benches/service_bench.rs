@@ -976,7 +976,10 @@ async fn bench_replan(args: &Args) -> BenchResult<Vec<ReplanRow>> {
             replan,
             replan_solver: stats(&replanned).solve_seconds,
             replan_variables: stats(&replanned).variables,
-            units_changed: replanned.stability.map_or(0.0, |s| s.units_changed),
+            units_changed: replanned
+                .stability
+                .as_ref()
+                .map_or(0.0, |s| s.units_changed),
             replan_status: status_name(&replanned),
         });
     }

@@ -34,6 +34,8 @@ fn baseline_of(base: &Plan, freeze_until: u32, penalty: f64) -> Baseline {
         shipments: base.shipments.clone(),
         freeze_until,
         stability_penalty: penalty,
+        causes: Vec::new(),
+        region: None,
     }
 }
 
@@ -355,12 +357,15 @@ fn every_invalid_baseline_field_is_named() {
         ],
         freeze_until: 5,
         stability_penalty: -1.0,
+        causes: Vec::new(),
+        region: Some(["nowhere".to_string()].into()),
     };
     let problems = validate_baseline(&d, &bad);
     let found: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
     let expected = [
         "baseline.freeze_until: must be at most the horizon's 4 periods, got 5",
         "baseline.stability_penalty: must be a finite number >= 0, got -1",
+        "baseline.region: unknown site \"nowhere\"",
         "baseline.production[1].operation: unknown operation \"x\"",
         "baseline.production[2].line: operation \"l-sup/p\" runs on line \"l-sup\", not \"other\"",
         "baseline.production[3].period: 4 is outside the horizon (periods 0..4)",
@@ -397,6 +402,8 @@ fn every_invalid_baseline_field_is_named() {
         shipments: Vec::new(),
         freeze_until: 4,
         stability_penalty: f64::NAN,
+        causes: Vec::new(),
+        region: None,
     };
     let found: Vec<String> = validate_baseline(&d, &nan_penalty)
         .iter()
@@ -424,6 +431,8 @@ fn a_lane_that_does_not_carry_a_known_item_is_named() {
         }],
         freeze_until: 0,
         stability_penalty: 0.0,
+        causes: Vec::new(),
+        region: None,
     };
     let found: Vec<String> = validate_baseline(&d, &b)
         .iter()

@@ -199,6 +199,26 @@ pub struct Stability {
     pub units_changed: f64,
     /// `penalty * units_changed`.
     pub cost: f64,
+    /// Set on a repair re-plan: the part of the chain it could change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<RepairRegion>,
+}
+
+/// The part of the chain a repair re-plan could change after the fence:
+/// production at its sites and shipments on lanes from or to them. Every
+/// other decision kept its base quantity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepairRegion {
+    /// The sites, sorted.
+    pub sites: Vec<String>,
+    /// How many times the region grew beyond the part of the chain the
+    /// cause can reach (the repair was infeasible, or the duals showed that
+    /// a held decision outside it was worth changing).
+    pub widenings: u32,
+    /// Whether the duals prove the plan optimal for the whole chain, not
+    /// only within the region: no held decision outside it is worth
+    /// changing at the stability penalty.
+    pub proven_optimal: bool,
 }
 
 /// Everything one supplier enterprise must make and ship.

@@ -15,6 +15,7 @@
 //! which keeps the bound valid. With the exact duals it is the optimum;
 //! with a first-order method's approximate duals it is a little below.
 
+use super::fence::HeldRow;
 use super::highs::LpData;
 
 /// A bound above this is infinite: HiGHS and good_lp write infinity as
@@ -96,6 +97,26 @@ impl Sum {
     fn value(&self) -> f64 {
         self.sum + self.carry
     }
+}
+
+/// The duals of a repair's region with each held row's multiplier clipped
+/// to `[-penalty, penalty]`.
+///
+/// The whole re-plan has, for a held decision `q`, the row
+/// `q - up + down = base` with `up` and `down` priced at the penalty (or,
+/// where the base is 0, the penalty on `q` itself). At a multiplier within
+/// the penalty those columns add nothing to the Lagrangian bound, and the
+/// region's row `q = base` adds exactly what the whole re-plan's does: the
+/// region's bound at these multipliers is at most the whole re-plan's, so
+/// it bounds the whole re-plan's optimum too.
+pub(crate) fn held_within_penalty(duals: &[f64], held: &[HeldRow], penalty: f64) -> Vec<f64> {
+    let mut clipped = duals.to_vec();
+    for h in held {
+        if let Some(y) = clipped.get_mut(h.row) {
+            *y = y.clamp(-penalty, penalty);
+        }
+    }
+    clipped
 }
 
 #[cfg(test)]

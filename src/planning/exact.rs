@@ -3,11 +3,14 @@
 //! its conflicts named when it is infeasible. A MILP starts from a plan when
 //! it is given one, else from every setup on.
 
+use super::bound::{held_within_penalty, lagrangian_bound};
 use super::conflicts::find_conflicts;
 use super::error::PlanError;
 use super::extract::{extract_plan, integer_values, RowDuals};
+use super::fence::HeldRow;
 use super::formulation::{Goals, ModelMap, PlanModel};
-use super::highs::{run_highs, run_highs_reporting, Outcome, Run};
+use super::highs::{run_highs, run_highs_reporting, LpData, Outcome, Run};
+use super::implied::implied_upper;
 use super::lp::Mode;
 use super::network::Network;
 use super::options::{check_cancel, is_cancelled, solver_threads, Deadline, SolveOptions};
@@ -24,6 +27,65 @@ pub(crate) fn solve_goals(
     options: &SolveOptions,
     goals: &Goals,
 ) -> Result<Plan, PlanError> {
+    solve_exact(doc, options, goals, Infeasible::FindConflicts).map(|s| s.plan)
+}
+
+/// What to do when the model is infeasible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Infeasible {
+    /// Name the conflicts, as a plan of docs/model.md must.
+    FindConflicts,
+    /// Return the infeasible plan at once: the caller (a repair) has a
+    /// larger model to try.
+    Report,
+}
+
+/// An exact solve and, for a repair's region, the dual of each row that
+/// holds a decision outside it.
+pub(crate) struct ExactSolve {
+    pub plan: Plan,
+    /// Each held row with its dual (none without a region); `None` when
+    /// the solve has no duals to read: a MILP, or no proven optimum.
+    pub held: Option<Vec<(HeldRow, f64)>>,
+    /// A lower bound on what the re-plan of the whole chain minimises, from
+    /// the region's duals; `None` without held rows, duals or a finite box.
+    pub region_bound: Option<f64>,
+}
+
+/// A lower bound on the whole chain's re-plan from the optimal duals of a
+/// region's: the Lagrangian bound of the region's LP with each held row's
+/// multiplier within the stability penalty, which is the Lagrangian bound
+/// of the whole re-plan at the same multipliers or below it (`bound`).
+fn whole_chain_bound(
+    net: &Network,
+    map: &ModelMap,
+    lp: &LpData,
+    values: &super::extract::SolvedValues,
+) -> Option<f64> {
+    let penalty = map.fence.as_ref().map_or(0.0, |f| f.penalty);
+    let duals = held_within_penalty(&values.row_duals, &map.held_outside, penalty);
+    let minimised = lp.offset
+        + lp.cost
+            .iter()
+            .zip(&values.columns)
+            .map(|(c, x)| c * x)
+            .sum::<f64>();
+    let implied = implied_upper(net, map, lp, minimised)?;
+    lagrangian_bound(lp, &duals, &implied).map(|b| b.min(minimised))
+}
+
+/// As [`solve_goals`], with the duals of the rows holding decisions outside
+/// a repair's region (`Baseline::region`).
+pub(crate) fn solve_exact(
+    doc: &NetworkDoc,
+    options: &SolveOptions,
+    goals: &Goals,
+    infeasible: Infeasible,
+) -> Result<ExactSolve, PlanError> {
+    let options = &SolveOptions {
+        lp_algorithm: options.lp_algorithm.for_document(doc),
+        ..options.clone()
+    };
     let started = Instant::now();
     let deadline = Deadline::after(options.time_limit_seconds);
     let ticker = Ticker::start(options.progress.clone(), started);
@@ -50,8 +112,24 @@ pub(crate) fn solve_goals(
         ticker.mip(),
         &start,
     )?;
+    let mut held = None;
+    let mut region_bound = None;
     let mut plan = match run.outcome {
         Outcome::Solved(values) => {
+            // Only an LP's proven optimum has duals that certify anything.
+            if !is_mip && values.proven && values.row_duals.len() == run.model_map.rows {
+                held = Some(
+                    run.model_map
+                        .held_outside
+                        .iter()
+                        .map(|h| (*h, values.row_duals[h.row]))
+                        .collect(),
+                );
+                region_bound = run
+                    .lp
+                    .as_ref()
+                    .and_then(|lp| whole_chain_bound(&net, &run.model_map, lp, &values));
+            }
             ticker.phase(Phase::Duals);
             let fixed_lp = if is_mip {
                 price_fixed_integers(
@@ -94,6 +172,9 @@ pub(crate) fn solve_goals(
             plan.stats.extract_seconds = extract_started.elapsed().as_secs_f64();
             plan
         }
+        Outcome::Infeasible if infeasible == Infeasible::Report => {
+            Plan::without_solution(PlanStatus::Infeasible)
+        }
         Outcome::Infeasible => {
             // An infeasible plan promises conflicts; a cancelled search for
             // them (before or during) has none to name, so it is no plan.
@@ -116,7 +197,11 @@ pub(crate) fn solve_goals(
     plan.stats.constraints = run.model_map.rows;
     plan.stats.build_seconds = build_seconds;
     plan.stats.threads = solver_threads(options.threads);
-    Ok(plan)
+    Ok(ExactSolve {
+        plan,
+        held,
+        region_bound,
+    })
 }
 
 /// A MIP start from `plan` for the model of `map`, as (column, value): every
@@ -225,6 +310,7 @@ fn price_fixed_integers(
         Ok(Run {
             outcome: Outcome::Solved(lp_values),
             model_map,
+            ..
         }) => Ok(Some((model_map, lp_values.row_duals))),
         Ok(_) | Err(PlanError::Cancelled) => Ok(None),
         Err(e) => Err(e),

@@ -3,6 +3,9 @@
 //! before `freeze_until` held at the base plan, with slack in elastic mode so
 //! that conflicts can name them), the stability penalty on every later unit
 //! that differs from the base plan, and the stability a solution reached.
+//! A repair re-plan's region (`Baseline::region`) holds every decision
+//! outside it at the base plan in every period, by rows whose duals say
+//! whether freeing them would pay (`repair`).
 //!
 //! Validating the baseline is `replan`'s job; this assumes it passed and
 //! skips whatever does not resolve rather than panicking.
@@ -23,21 +26,44 @@ pub(crate) struct Fence {
     production: HashMap<(usize, usize), f64>,
     /// Base quantity per (lane, position of the item in the lane, period).
     shipments: HashMap<(usize, usize, usize), f64>,
+    /// Whether each site (by index) is in the repair's region; `None`: no
+    /// region, every site may change after the fence.
+    in_region: Option<Vec<bool>>,
 }
+
+/// A decision held at its base quantity after the fence because it lies
+/// outside the repair's region: its row, and the sites whose decision it
+/// is (the operation's site, or a lane's two ends).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeldRow {
+    pub row: usize,
+    pub sites: Sites,
+}
+
+/// The two sites of a decision (the same twice for production).
+type Sites = (usize, usize);
 
 /// The fence's and the penalty's columns, and the rows that wait for the
 /// problem to exist.
 pub(crate) struct FenceParts {
-    rows: Vec<(Expression, f64)>,
+    /// Each `expression = rhs`, with the sites of a decision held because
+    /// it lies outside the region.
+    rows: Vec<(Expression, f64, Option<Sites>)>,
     pub relaxations: Vec<Relaxation>,
 }
 
 impl FenceParts {
-    /// Adds the rows, each `expression = rhs`.
-    pub fn add_rows(self, rows: &mut Rows) {
-        for (e, rhs) in self.rows {
-            rows.add(e.eq(rhs));
+    /// Adds the rows, each `expression = rhs`; returns the rows that hold
+    /// a decision outside the region.
+    pub fn add_rows(self, rows: &mut Rows) -> Vec<HeldRow> {
+        let mut held = Vec::new();
+        for (e, rhs, outside) in self.rows {
+            let row = rows.add(e.eq(rhs));
+            if let Some(sites) = outside {
+                held.push(HeldRow { row, sites });
+            }
         }
+        held
     }
 }
 
@@ -105,7 +131,14 @@ impl Fence {
             }
         }
         let penalty = baseline.stability_penalty;
+        let in_region = baseline.region.as_ref().map(|region| {
+            doc.sites
+                .iter()
+                .map(|site| region.contains(&site.id))
+                .collect()
+        });
         Fence {
+            in_region,
             freeze_until: (baseline.freeze_until as usize).min(t_count),
             penalty: if penalty.is_finite() && penalty > 0.0 {
                 penalty
@@ -136,10 +169,12 @@ impl Fence {
                 let decision: Vec<Col> = mk.cols().collect();
                 let base = self.production.get(&(o, t)).copied().unwrap_or(0.0);
                 let path = || format!("baseline.production[{}].period[{t}]", op.id);
-                self.hold(t, &decision, base, path, cols, &mut parts);
+                let outside = self.outside(op.site, op.site);
+                self.hold(t, outside, &decision, base, path, cols, &mut parts);
             }
         }
         for (k, lane) in net.lanes.iter().enumerate() {
+            let outside = self.outside(lane.from, lane.to);
             for (pos, &i) in lane.items.iter().enumerate() {
                 for (t, f) in flow[k][pos].iter().enumerate() {
                     let decision: Vec<Col> = f.iter().copied().collect();
@@ -150,18 +185,30 @@ impl Fence {
                             doc.lanes[k].id, doc.items[i].id
                         )
                     };
-                    self.hold(t, &decision, base, path, cols, &mut parts);
+                    self.hold(t, outside, &decision, base, path, cols, &mut parts);
                 }
             }
         }
         parts
     }
 
+    /// The sites of a decision at sites `a` and `b` (the same for
+    /// production), when both lie outside the region; a lane with one end
+    /// in it is the region's to use.
+    fn outside(&self, a: usize, b: usize) -> Option<Sites> {
+        let in_region = self.in_region.as_ref()?;
+        let inside = |s: usize| in_region.get(s).copied().unwrap_or(false);
+        (!inside(a) && !inside(b)).then_some((a, b))
+    }
+
     /// One quantity `q` (the sum of `decision`) against its base quantity:
-    /// `q = base` before the fence, `penalty * |q - base|` after it.
+    /// `q = base` before the fence and, outside the region, after it too;
+    /// `penalty * |q - base|` otherwise.
+    #[allow(clippy::too_many_arguments)]
     fn hold(
         &self,
         t: usize,
+        outside: Option<Sites>,
         decision: &[Col],
         base: f64,
         path: impl FnOnce() -> String,
@@ -169,7 +216,7 @@ impl Fence {
         parts: &mut FenceParts,
     ) {
         let q = sum_of(decision.iter().map(|c| (1.0, c)));
-        if t < self.freeze_until {
+        if t < self.freeze_until || outside.is_some() {
             if decision.is_empty() && base <= 0.0 {
                 return;
             }
@@ -204,7 +251,9 @@ impl Fence {
                     excess: true,
                 });
             }
-            parts.rows.push((e, base));
+            // A frozen row is the fence's, whatever the region.
+            let held = outside.filter(|_| t >= self.freeze_until);
+            parts.rows.push((e, base, held));
         } else if self.penalty > 0.0 && !decision.is_empty() && !cols.is_elastic() {
             if base <= 0.0 {
                 // |q - 0| = q, since q >= 0: price the columns themselves.
@@ -219,7 +268,7 @@ impl Fence {
                 let mut e = q;
                 e.add_mul(-1.0, up.var);
                 e.add_mul(1.0, down.var);
-                parts.rows.push((e, base));
+                parts.rows.push((e, base, None));
             }
         }
         // A base quantity whose decision no longer exists after the fence
@@ -264,6 +313,7 @@ impl Fence {
             penalty: self.penalty,
             units_changed: units,
             cost: self.penalty * units,
+            region: None,
         }
     }
 }

@@ -13,7 +13,7 @@
 //! A re-plan (`PlanModel::build_with` and a baseline) adds the frozen fence
 //! and the stability penalty of `fence` on top, in every mode.
 
-use super::fence::{keep_everything, Fence};
+use super::fence::{keep_everything, Fence, HeldRow};
 use super::lot_sizing::{lot_sizing_columns, LotSizing};
 use super::lp::{sum_of, Col, Columns, Making, Mode, Relaxation, Rows, EPS};
 use super::network::{DemandData, LineData, Network, Pair};
@@ -132,6 +132,9 @@ pub(crate) struct ModelMap {
     pub relaxations: Vec<Relaxation>,
     /// The baseline of a re-plan, to measure the plan's stability against.
     pub fence: Option<Fence>,
+    /// The rows holding decisions outside a repair's region after the
+    /// fence, whose duals `repair` reads.
+    pub held_outside: Vec<HeldRow>,
 }
 
 impl PlanModel {
@@ -361,9 +364,9 @@ impl PlanModel {
         }
         // Last. Rows are read back only through this model's own map
         // (`ModelMap::line_rows`), so their numbers need not agree between modes.
-        if let Some(parts) = fence_parts {
-            parts.add_rows(&mut rows);
-        }
+        let held_outside = fence_parts
+            .map(|parts| parts.add_rows(&mut rows))
+            .unwrap_or_default();
         let row_count = rows.count();
         let map = ModelMap {
             columns,
@@ -383,6 +386,7 @@ impl PlanModel {
             lane_rows,
             relaxations: slack_plan,
             fence,
+            held_outside,
         };
         PlanModel {
             problem: rows.into_problem(),

@@ -13,9 +13,16 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LpAlgorithm {
+    /// By the model's shape, as measured (`docs/performance.md`): dual
+    /// simplex for chains whose lanes each carry one item without a
+    /// capacity, up to [`SIMPLEX_SITES`] sites (Willems' chains up to
+    /// chain 34: 2.5 to 7 times faster than interior point); interior point
+    /// otherwise (generated chains, with capacitated multi-item lanes: 5
+    /// times faster than simplex; and Willems' chain 38).
+    #[default]
+    Auto,
     /// Interior point with crossover: on large chain LPs about three times
     /// faster than simplex, and crossover still gives a basis for the duals.
-    #[default]
     Ipm,
     /// Dual simplex.
     Simplex,
@@ -23,10 +30,43 @@ pub enum LpAlgorithm {
     Choose,
 }
 
+/// The most sites of a chain `LpAlgorithm::Auto` solves by simplex: between
+/// Willems' chain 34 (1,206 stages, simplex 6.9 times faster) and chain 38
+/// (2,025 stages, simplex not finished in 550 s where interior point took
+/// 652 s).
+pub const SIMPLEX_SITES: usize = 1_500;
+
 impl LpAlgorithm {
-    /// The name HiGHS (and `FromStr`) use.
+    /// The algorithm HiGHS runs for `doc`: `Auto` resolved by its shape,
+    /// any other as asked.
+    pub fn for_document(self, doc: &crate::model::NetworkDoc) -> LpAlgorithm {
+        if self != LpAlgorithm::Auto {
+            return self;
+        }
+        let simple_lanes = doc
+            .lanes
+            .iter()
+            .all(|e| e.items.len() <= 1 && e.capacity.is_none());
+        if simple_lanes && doc.sites.len() <= SIMPLEX_SITES {
+            LpAlgorithm::Simplex
+        } else {
+            LpAlgorithm::Ipm
+        }
+    }
+
+    /// HiGHS' name of the algorithm: `Auto` not resolved by
+    /// [`LpAlgorithm::for_document`] runs interior point.
+    pub(crate) fn highs_solver(self) -> &'static str {
+        match self {
+            LpAlgorithm::Auto => LpAlgorithm::Ipm.as_str(),
+            other => other.as_str(),
+        }
+    }
+
+    /// The name `FromStr` and the command line use.
     pub fn as_str(self) -> &'static str {
         match self {
+            LpAlgorithm::Auto => "auto",
             LpAlgorithm::Ipm => "ipm",
             LpAlgorithm::Simplex => "simplex",
             LpAlgorithm::Choose => "choose",
@@ -38,11 +78,12 @@ impl std::str::FromStr for LpAlgorithm {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
+            "auto" => Ok(LpAlgorithm::Auto),
             "ipm" => Ok(LpAlgorithm::Ipm),
             "simplex" => Ok(LpAlgorithm::Simplex),
             "choose" => Ok(LpAlgorithm::Choose),
             other => Err(format!(
-                "unknown LP algorithm \"{other}\" (ipm, simplex or choose)"
+                "unknown LP algorithm \"{other}\" (auto, ipm, simplex or choose)"
             )),
         }
     }
@@ -64,6 +105,10 @@ pub enum Strategy {
     /// A first-order method's plan, repaired to feasibility, with a valid
     /// bound (see `fast`); a MILP is solved exactly.
     Fast,
+    /// A re-plan of the part of the chain its cause can reach, the rest
+    /// held at the base plan, widened until the duals prove the plan the
+    /// exact re-plan's optimum (see `repair`). Needs a baseline.
+    Repair,
 }
 
 impl Strategy {
@@ -73,6 +118,7 @@ impl Strategy {
             Strategy::Auto => "auto",
             Strategy::Exact => "exact",
             Strategy::Fast => "fast",
+            Strategy::Repair => "repair",
         }
     }
 }
@@ -84,8 +130,9 @@ impl std::str::FromStr for Strategy {
             "auto" => Ok(Strategy::Auto),
             "exact" => Ok(Strategy::Exact),
             "fast" => Ok(Strategy::Fast),
+            "repair" => Ok(Strategy::Repair),
             other => Err(format!(
-                "unknown strategy \"{other}\" (auto, exact or fast)"
+                "unknown strategy \"{other}\" (auto, exact, fast or repair)"
             )),
         }
     }
@@ -241,6 +288,14 @@ pub(crate) fn check_options(options: &SolveOptions) -> Result<(), PlanError> {
                 reason: format!("must be between 1 and {MAX_THREADS}, got {n}"),
             });
         }
+    }
+    if options.strategy == Strategy::Repair && options.baseline.is_none() {
+        return Err(PlanError::Option {
+            field: "strategy",
+            reason:
+                "repair re-plans against a base plan; a solve without one has nothing to repair"
+                    .into(),
+        });
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use crate::model::number::nonnegative_problem;
 use crate::model::{
     Allocation, AllocationChange, AllocationKind, NetworkDoc, Problem, Production, Shipment,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Quantities closer than this are the same quantity: solver noise, not a
 /// change anyone should be told about.
@@ -37,6 +37,16 @@ pub struct Baseline {
     /// Cost per unit made or shipped differently from the base plan in an
     /// unfrozen period (0: none).
     pub stability_penalty: f64,
+    /// Lines, sites or enterprises whose change causes the re-plan: a
+    /// repair re-plan starts from the part of the chain they can reach
+    /// (`repair`). Empty: the cause is unknown, the whole chain is
+    /// re-planned.
+    pub causes: Vec<String>,
+    /// Sites whose production, and the lanes from or to which, may change
+    /// after the fence; every other decision keeps its base quantity in
+    /// every period. `None`: the whole chain may change. A repair re-plan
+    /// sets it; a caller may, to hold the rest of the chain itself.
+    pub region: Option<BTreeSet<String>>,
 }
 
 /// Every way `baseline` does not fit `doc`, each with its path
@@ -58,6 +68,15 @@ pub fn validate_baseline(doc: &NetworkDoc, baseline: &Baseline) -> Vec<Problem> 
     let penalty = baseline.stability_penalty;
     if let Some(reason) = nonnegative_problem(penalty) {
         problems.push(Problem::new("baseline.stability_penalty", reason));
+    }
+    if let Some(region) = &baseline.region {
+        let sites: HashSet<&str> = doc.sites.iter().map(|s| s.id.as_str()).collect();
+        for site in region.iter().filter(|s| !sites.contains(s.as_str())) {
+            problems.push(Problem::new(
+                "baseline.region",
+                format!("unknown site \"{site}\""),
+            ));
+        }
     }
     check_production(doc, &baseline.production, &mut problems);
     check_shipments(doc, &baseline.shipments, &mut problems);

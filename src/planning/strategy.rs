@@ -6,7 +6,10 @@
 //! - `fast`: rounds of the fast strategy at tighter and tighter first-order
 //!   tolerances until the deadline or the gap asked for, keeping the best
 //!   plan and the best bound of any round; a MILP is solved exactly.
-//! - `auto`: exact when the exact solve is expected to fit well within the
+//! - `repair`: a re-plan of the part of the chain its cause can reach
+//!   (`repair`).
+//! - `auto`: a re-plan of a linear program whose cause reaches at most a
+//!   third of the chain by repair; otherwise exact when the exact solve is expected to fit well within the
 //!   time limit (or there is none); otherwise fast rounds, then the exact
 //!   solve as soon as it is expected to fit in the time left, which replaces
 //!   the fast plan when it finishes with a better one.
@@ -17,6 +20,7 @@ use super::fast::{relative_gap, solve_fast, Round, ROUND_TOLERANCES};
 use super::formulation::Goals;
 use super::options::{Deadline, SolveOptions, Strategy, DEFAULT_RELATIVE_GAP};
 use super::progress::{Phase, Progress, ProgressFn};
+use super::repair::{solve_repair, worth_repairing};
 use crate::model::validate::period_indexed_elements;
 use crate::model::{NetworkDoc, Plan, PlanStatus};
 use std::sync::Arc;
@@ -43,6 +47,14 @@ pub(crate) fn solve_stage(
     goals: &Goals,
 ) -> Result<Plan, PlanError> {
     let started = Instant::now();
+    if by_repair(doc, options) {
+        let mut plan = solve_repair(doc, options, goals)?;
+        plan.stats.strategy = Strategy::Repair.as_str().into();
+        if plan.status.has_solution() {
+            plan.stats.first_plan_seconds = Some(started.elapsed().as_secs_f64());
+        }
+        return Ok(plan);
+    }
     let deadline = Deadline::after(options.time_limit_seconds);
     let elements = period_indexed_elements(doc).saturating_mul(u64::from(doc.horizon.periods));
     let expected = expected_exact_seconds(elements);
@@ -53,7 +65,7 @@ pub(crate) fn solve_stage(
             .is_none_or(|left| 2.0 * expected <= left)
     };
     let fast_first = match options.strategy {
-        Strategy::Exact => false,
+        Strategy::Exact | Strategy::Repair => false,
         Strategy::Fast => true,
         // A re-plan keeps its exact fence and penalty.
         Strategy::Auto => options.baseline.is_none() && !fits(&deadline),
@@ -107,6 +119,34 @@ pub(crate) fn solve_stage(
         Ok(_) | Err(PlanError::Cancelled) => Ok(fast),
         Err(e) => Err(e),
     }
+}
+
+/// Whether a stage is solved by local repair: when asked, or
+/// automatically for a re-plan of a linear program whose cause reaches a
+/// small part of the chain and whose region the caller did not set. A
+/// MILP's repair could not prove its plan optimal, so `auto` keeps the
+/// exact re-plan for it.
+fn by_repair(doc: &NetworkDoc, options: &SolveOptions) -> bool {
+    let Some(baseline) = &options.baseline else {
+        return false;
+    };
+    match options.strategy {
+        Strategy::Repair => true,
+        Strategy::Auto => {
+            baseline.region.is_none() && is_linear(doc) && worth_repairing(doc, &baseline.causes)
+        }
+        Strategy::Exact | Strategy::Fast => false,
+    }
+}
+
+/// Whether the document's model has no integer columns: no setups and no
+/// renovations to schedule.
+fn is_linear(doc: &NetworkDoc) -> bool {
+    doc.renovations.is_empty()
+        && doc
+            .lines
+            .iter()
+            .all(|l| l.operations.iter().all(|o| !o.needs_setup()))
 }
 
 /// The exact strategy, its plan marked as such.

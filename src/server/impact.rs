@@ -39,6 +39,7 @@ pub fn replan_impact(
         affected_demands: affected(doc, &base.plan, plan, causes),
         changed_suppliers,
         unchanged_suppliers,
+        region: plan.stability.as_ref().and_then(|s| s.region.clone()),
     }
 }
 

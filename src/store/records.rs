@@ -3,7 +3,7 @@
 //! re-plan policies, scenarios, and how much history to keep.
 
 use crate::model::scenario::ScenarioChange;
-use crate::model::{Allocation, AllocationChange, NetworkDoc, Plan};
+use crate::model::{Allocation, AllocationChange, NetworkDoc, Plan, RepairRegion};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -72,6 +72,9 @@ pub struct ReplanImpact {
     /// Suppliers whose allocation differs from the base plan's, with the delta.
     pub changed_suppliers: Vec<(String, Vec<AllocationChange>)>,
     pub unchanged_suppliers: Vec<String>,
+    /// The region a repair re-plan could change; `None` when the whole
+    /// chain was re-planned exactly.
+    pub region: Option<RepairRegion>,
 }
 
 /// A demand a re-plan's cause can reach.

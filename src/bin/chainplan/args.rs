@@ -108,13 +108,16 @@ pub struct SolveArgs {
     /// Solver threads.
     #[arg(long, value_name = "N")]
     pub threads: Option<u32>,
-    /// LP algorithm for a linear program.
-    #[arg(long, value_enum, default_value_t = Algorithm::Ipm)]
+    /// LP algorithm for a linear program; `auto` picks it by the chain's
+    /// shape (simplex for single-item uncapacitated lanes up to 1,500 sites,
+    /// else interior point).
+    #[arg(long, value_enum, default_value_t = Algorithm::Auto)]
     pub lp_algorithm: Algorithm,
     /// How the plan is made: `exact`; `fast` (a first-order plan repaired to
     /// feasibility, with a bound, for large linear programs); `auto` (exact,
     /// or with --time-limit on a large linear program the fast plan first and
-    /// the exact solve in the time left).
+    /// the exact solve in the time left). `repair` is for re-plans, which the
+    /// service runs.
     #[arg(long, value_name = "S", default_value = "auto")]
     pub strategy: Strategy,
     /// What to print on standard output.
@@ -135,6 +138,7 @@ pub fn parse_highs_option(text: &str) -> Result<(String, String), String> {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Algorithm {
+    Auto,
     Ipm,
     Simplex,
     Choose,
@@ -143,6 +147,7 @@ pub enum Algorithm {
 impl From<Algorithm> for LpAlgorithm {
     fn from(a: Algorithm) -> LpAlgorithm {
         match a {
+            Algorithm::Auto => LpAlgorithm::Auto,
             Algorithm::Ipm => LpAlgorithm::Ipm,
             Algorithm::Simplex => LpAlgorithm::Simplex,
             Algorithm::Choose => LpAlgorithm::Choose,

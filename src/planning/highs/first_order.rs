@@ -143,7 +143,7 @@ pub(crate) fn run_repair(
 }
 
 /// The LP HiGHS holds.
-fn lp_data(solved: &mut highs::SolvedModel) -> Result<LpData, PlanError> {
+pub(super) fn lp_data(solved: &mut highs::SolvedModel) -> Result<LpData, PlanError> {
     let highs = solved.as_mut_ptr();
     let failed = |what: &str| PlanError::Solver(format!("reading the LP's {what} from HiGHS"));
     // SAFETY: `highs` is the live Highs object `solved` owns; every array

@@ -2,6 +2,7 @@
 //! caller's HiGHS options and a MIP start, read back as an [`Outcome`].
 
 use super::callback::run_watched;
+use super::first_order::{lp_data, LpData};
 use super::setup::{has_solution, prepare, set_highs_option};
 use crate::planning::error::PlanError;
 use crate::planning::extract::SolvedValues;
@@ -23,6 +24,10 @@ pub(crate) enum Outcome {
 pub(crate) struct Run {
     pub outcome: Outcome,
     pub model_map: ModelMap,
+    /// The LP as HiGHS held it, read for a repair's region (a model that
+    /// holds decisions outside it) so that its duals can bound the whole
+    /// re-plan; `None` otherwise.
+    pub lp: Option<LpData>,
 }
 
 /// Runs HiGHS on a built model; [`SolveOptions::cancel`] can stop it.
@@ -53,7 +58,7 @@ pub(crate) fn run_highs_reporting(
 ) -> Result<Run, PlanError> {
     let (mut highs_model, map, threads) = prepare(model, options, time_limit)?;
     if !is_mip {
-        highs_model.set_option("solver", options.lp_algorithm.as_str());
+        highs_model.set_option("solver", options.lp_algorithm.highs_solver());
     } else if map.echelon_lots {
         // The echelon allocations make the root LP large and degenerate:
         // dual simplex stalls on it (minutes on a 100-item Tempelmeier-
@@ -67,7 +72,7 @@ pub(crate) fn run_highs_reporting(
     if is_mip && !start.is_empty() {
         set_mip_start(&mut highs_model, start);
     }
-    let solved = run_watched(
+    let mut solved = run_watched(
         highs_model,
         threads,
         options.cancel.as_ref(),
@@ -99,9 +104,15 @@ pub(crate) fn run_highs_reporting(
         }
         other => return Err(PlanError::Solver(format!("HiGHS ended with {other:?}"))),
     };
+    let lp = if !is_mip && !map.held_outside.is_empty() && matches!(outcome, Outcome::Solved(_)) {
+        lp_data(&mut solved).ok()
+    } else {
+        None
+    };
     Ok(Run {
         outcome,
         model_map: map,
+        lp,
     })
 }
 

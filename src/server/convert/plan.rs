@@ -6,7 +6,7 @@ use super::enums::{resource_kind_from, status_from};
 use crate::model::join_path;
 use crate::model::{
     Bottleneck, Conflict, CostBreakdown, Delivery, GoalOutcome, Plan, Production,
-    RenovationSchedule, Service, Shipment, SolveStats, Stability, StockLevel,
+    RenovationSchedule, RepairRegion, Service, Shipment, SolveStats, Stability, StockLevel,
 };
 use crate::server::pb;
 
@@ -73,12 +73,14 @@ impl From<Stability> for pb::Stability {
             penalty,
             units_changed,
             cost,
+            region,
         } = stability;
         pb::Stability {
             freeze_until,
             penalty,
             units_changed,
             cost,
+            region: region.map(Into::into),
         }
     }
 }
@@ -359,12 +361,44 @@ impl From<pb::Stability> for Stability {
             penalty,
             units_changed,
             cost,
+            region,
         } = msg;
         Stability {
             freeze_until,
             penalty,
             units_changed,
             cost,
+            region: region.map(Into::into),
+        }
+    }
+}
+
+impl From<RepairRegion> for pb::RepairRegion {
+    fn from(r: RepairRegion) -> Self {
+        let RepairRegion {
+            sites,
+            widenings,
+            proven_optimal,
+        } = r;
+        pb::RepairRegion {
+            sites,
+            widenings,
+            proven_optimal,
+        }
+    }
+}
+
+impl From<pb::RepairRegion> for RepairRegion {
+    fn from(r: pb::RepairRegion) -> Self {
+        let pb::RepairRegion {
+            sites,
+            widenings,
+            proven_optimal,
+        } = r;
+        RepairRegion {
+            sites,
+            widenings,
+            proven_optimal,
         }
     }
 }

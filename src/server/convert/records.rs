@@ -138,6 +138,7 @@ pub fn replan_impact(i: &ReplanImpact) -> pb::ReplanImpact {
             })
             .collect(),
         unchanged_suppliers: i.unchanged_suppliers.clone(),
+        region: i.region.clone().map(Into::into),
     }
 }
 
@@ -245,6 +246,7 @@ pub fn solve_options(
         Ok(pb::SolveStrategy::Unspecified) => Strategy::Auto,
         Ok(pb::SolveStrategy::Exact) => Strategy::Exact,
         Ok(pb::SolveStrategy::Fast) => Strategy::Fast,
+        Ok(pb::SolveStrategy::Repair) => Strategy::Repair,
         Err(_) => {
             violations.push(Problem::new(
                 join_path(prefix, "strategy"),

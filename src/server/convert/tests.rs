@@ -150,6 +150,11 @@ fn plan_with_every_part_round_trips() {
         penalty: 0.1,
         units_changed: 10.0,
         cost: 1.0,
+        region: Some(crate::model::RepairRegion {
+            sites: vec!["s1".into(), "s2".into()],
+            widenings: 1,
+            proven_optimal: true,
+        }),
     });
     plan.stats = SolveStats {
         variables: 10,

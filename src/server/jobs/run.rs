@@ -46,6 +46,7 @@ pub async fn run_job(
             base_plan_id,
             freeze_until,
             stability_penalty,
+            causes,
             ..
         } => {
             let base = store.get_plan(base_plan_id).await.map_err(store_failure)?;
@@ -54,6 +55,8 @@ pub async fn run_job(
                 shipments: base.plan.shipments.clone(),
                 freeze_until: *freeze_until,
                 stability_penalty: *stability_penalty,
+                causes: causes.clone(),
+                region: None,
             });
             Some(base)
         }

@@ -20,7 +20,7 @@
 //! write instead of leaving a record nobody can read.
 
 use crate::model::scenario::ScenarioChange;
-use crate::model::{Allocation, AllocationChange, NetworkDoc, Plan};
+use crate::model::{Allocation, AllocationChange, NetworkDoc, Plan, RepairRegion};
 use crate::store::error::StoreError;
 use crate::store::records::{
     Acknowledgement, AffectedDemand, AllocationVersion, DemandOutcome, NetworkChange,
@@ -283,6 +283,9 @@ struct ImpactWire<'a> {
     affected_demands: Vec<AffectedDemandWire<'a>>,
     changed_suppliers: Cow<'a, [(String, Vec<AllocationChange>)]>,
     unchanged_suppliers: Cow<'a, [String]>,
+    // Absent in impacts stored before repair re-plans existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    region: Option<Cow<'a, RepairRegion>>,
 }
 
 impl<'a> From<&'a ReplanImpact> for ImpactWire<'a> {
@@ -295,6 +298,7 @@ impl<'a> From<&'a ReplanImpact> for ImpactWire<'a> {
             affected_demands,
             changed_suppliers,
             unchanged_suppliers,
+            region,
         } = i;
         ImpactWire {
             base_plan_id: Cow::Borrowed(base_plan_id),
@@ -320,6 +324,7 @@ impl<'a> From<&'a ReplanImpact> for ImpactWire<'a> {
                 .collect(),
             changed_suppliers: Cow::Borrowed(changed_suppliers),
             unchanged_suppliers: Cow::Borrowed(unchanged_suppliers),
+            region: region.as_ref().map(Cow::Borrowed),
         }
     }
 }
@@ -343,6 +348,7 @@ impl From<ImpactWire<'_>> for ReplanImpact {
                 .collect(),
             changed_suppliers: w.changed_suppliers.into_owned(),
             unchanged_suppliers: w.unchanged_suppliers.into_owned(),
+            region: w.region.map(Cow::into_owned),
         }
     }
 }
@@ -765,6 +771,11 @@ mod tests {
                 }],
                 changed_suppliers: vec![("acme".into(), Vec::new())],
                 unchanged_suppliers: vec!["b".into()],
+                region: Some(RepairRegion {
+                    sites: vec!["s1".into()],
+                    widenings: 2,
+                    proven_optimal: false,
+                }),
             }),
         }
     }
