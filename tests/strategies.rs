@@ -191,3 +191,68 @@ async fn a_solve_whose_deadline_is_far_below_the_exact_solve_answers_with_a_fast
     assert!((gap - (objective - bound) / objective.abs().max(1.0)).abs() < 1e-9);
     server.stop().await;
 }
+
+#[test]
+fn a_scenario_batch_and_the_criticality_sweep_solve_each_scenario_by_the_strategy_asked() {
+    use chainplan::model::scenario::{PeriodRange, ScenarioChange};
+    use chainplan::planning::batch::solve_batch;
+    use chainplan::planning::criticality::criticality;
+    let spec = GeneratorSpec {
+        suppliers: 6,
+        items_per_tier: 2,
+        periods: 8,
+        customers: 2,
+        seed: 4,
+        ..GeneratorSpec::default()
+    };
+    let base = generate(&spec);
+    let change = |v: serde_json::Value| -> Vec<ScenarioChange> {
+        serde_json::from_value(v).expect("scenario change")
+    };
+    let scenarios = vec![
+        (
+            "up".to_string(),
+            change(json!([{"type": "demand_scale", "factor": 1.2}])),
+        ),
+        (
+            "down".to_string(),
+            change(json!([{"type": "demand_scale", "factor": 0.8}])),
+        ),
+    ];
+    let fast = strategy(Strategy::Fast);
+    for (name, result) in solve_batch(&base, &scenarios, &fast, 2, |_, _| {}) {
+        let (scenario_doc, plan) = result.expect("scenario solves");
+        assert_eq!(plan.stats.strategy, "fast", "{name}");
+        assert!(plan.bound.is_some(), "{name}: a fast plan without a bound");
+        let optimum = solve(&scenario_doc, &exact_optimum())
+            .expect("solves")
+            .objective
+            .expect("optimum");
+        assert_sound(&name, &scenario_doc, &plan, optimum);
+    }
+    // The sweep solves its outages with the same options: each outage's
+    // plan is within the fast plans' reach of the exact one.
+    let exact_base = solve(&base, &exact_optimum()).expect("solves");
+    let range = PeriodRange { first: 2, last: 4 };
+    let by_fast = criticality(&base, &exact_base, range, &fast, 2);
+    let by_exact = criticality(&base, &exact_base, range, &exact_optimum(), 2);
+    assert_eq!(by_fast.suppliers.len(), by_exact.suppliers.len());
+    assert!(by_fast.failed.is_empty(), "{:?}", by_fast.failed);
+    for s in &by_fast.suppliers {
+        let exact = by_exact
+            .suppliers
+            .iter()
+            .find(|e| e.enterprise == s.enterprise)
+            .expect("the same suppliers");
+        let (Some(f), Some(e)) = (s.objective_delta, exact.objective_delta) else {
+            assert_eq!(s.status, exact.status);
+            continue;
+        };
+        // A fast outage plan costs no less than the exact one.
+        assert!(
+            f >= e - 1e-6 * e.abs().max(1.0),
+            "{}: {f} < {e}",
+            s.enterprise
+        );
+    }
+}
