@@ -140,8 +140,8 @@ fn run(args: &Args) -> Result<(), String> {
         ..SolveOptions::default()
     };
     let (base, base_seconds) = timed(&doc, &options(args.base_strategy))?;
-    println!("| run | seconds | status | objective | gap | region sites | widenings | proven |");
-    println!("|---|--:|---|--:|--:|--:|--:|---|");
+    println!("| run | seconds | first plan s | status | objective | gap | region sites | widenings | proven |");
+    println!("|---|--:|--:|---|--:|--:|--:|--:|---|");
     row("base plan (cold)", &base, base_seconds);
     let (changed, line) = line_down(&doc, &base, args.from, args.down)?;
     println!(
@@ -194,7 +194,10 @@ fn timed(doc: &NetworkDoc, options: &SolveOptions) -> Result<(Plan, f64), String
 fn row(name: &str, plan: &Plan, seconds: f64) {
     let region = plan.stability.as_ref().and_then(|s| s.region.as_ref());
     println!(
-        "| {name} | {seconds:.1} | {:?} | {} | {} | {} | {} | {} |",
+        "| {name} | {seconds:.1} | {} | {:?} | {} | {} | {} | {} | {} |",
+        plan.stats
+            .first_plan_seconds
+            .map_or("-".into(), |s| format!("{s:.1}")),
         plan.status,
         plan.objective.map_or("-".into(), |o| format!("{o:.2}")),
         plan.gap

@@ -175,15 +175,20 @@ fn a_repair_is_proven_the_exact_re_plans_optimum_and_changes_nothing_outside_its
 }
 
 #[test]
-fn auto_repairs_when_the_cause_reaches_at_most_a_third_of_the_chain() {
+fn a_repair_of_a_wider_chain_keeps_to_the_part_the_cause_reaches() {
     let base = solved(&wide());
     let changed = down(wide(), "line-sa");
     let exact = replan(&changed, &base, Strategy::Exact, &["line-sa"]);
-    let plan = replan(&changed, &base, Strategy::Auto, &["line-sa"]);
+    let plan = replan(&changed, &base, Strategy::Repair, &["line-sa"]);
     assert_repaired(&changed, &base, &plan, objective(&exact));
     // The idle suppliers of r stay outside, as idle as before.
     let region = plan.stability.and_then(|s| s.region).expect("region");
     assert!(region.sites.len() < 12, "{region:?}");
+    assert!(plan.stats.first_plan_seconds.is_some());
+    // Without a time limit the exact re-plan fits: auto re-plans exactly.
+    let auto = replan(&changed, &base, Strategy::Auto, &["line-sa"]);
+    assert_eq!(auto.stats.strategy, "exact");
+    assert!((objective(&auto) - objective(&exact)).abs() < 1e-6);
 }
 
 /// A repair of line-sa's downtime: optimal and proven so, its region

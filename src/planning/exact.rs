@@ -10,7 +10,7 @@ use super::extract::{extract_plan, integer_values, RowDuals};
 use super::fence::HeldRow;
 use super::formulation::{Goals, ModelMap, PlanModel};
 use super::highs::{run_highs, run_highs_reporting, LpData, Outcome, Run};
-use super::implied::implied_upper;
+use super::implied::{costs_nonnegative, implied_upper};
 use super::lp::Mode;
 use super::network::Network;
 use super::options::{check_cancel, is_cancelled, solver_threads, Deadline, SolveOptions};
@@ -71,7 +71,12 @@ fn whole_chain_bound(
             .map(|(c, x)| c * x)
             .sum::<f64>();
     let implied = implied_upper(net, map, lp, minimised)?;
-    lagrangian_bound(lp, &duals, &implied).map(|b| b.min(minimised))
+    let floor = if costs_nonnegative(lp) {
+        lp.offset
+    } else {
+        f64::NEG_INFINITY
+    };
+    lagrangian_bound(lp, &duals, &implied).map(|b| b.min(minimised).max(floor))
 }
 
 /// As [`solve_goals`], with the duals of the rows holding decisions outside

@@ -18,8 +18,11 @@
 //! for the whole chain's LP, and the repair's plan is the exact re-plan's
 //! optimum: it says so (`RepairRegion::proven_optimal`). A MILP's repair
 //! has no duals to prove that with; it is a feasible plan, optimal within
-//! its region. When the region holds the whole chain, or it has grown
-//! [`MAX_WIDENINGS`] times and still would, the whole chain is re-planned.
+//! its region. When the region would hold more than half of the chain, or
+//! grow more than [`MAX_WIDENINGS`] times, the whole chain is re-planned
+//! exactly in the time left; a region's plan stands (feasible, with the
+//! bound its duals give) when that re-plan has no better plan by the
+//! deadline. A watcher hears of each region's plan as it comes.
 
 use super::error::PlanError;
 use super::exact::{solve_exact, Infeasible};
@@ -27,9 +30,11 @@ use super::fast::relative_gap;
 use super::formulation::Goals;
 use super::graph::ChainGraph;
 use super::options::{Deadline, SolveOptions};
+use super::progress::{Phase, Progress};
 use crate::model::{NetworkDoc, Plan, PlanStatus, RepairRegion};
 use petgraph::Direction;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::time::Instant;
 
 /// How many times the region may grow before the whole chain is
 /// re-planned instead: each growth is another build and solve.
@@ -50,6 +55,24 @@ pub(crate) fn solve_repair(
     options: &SolveOptions,
     goals: &Goals,
 ) -> Result<Plan, PlanError> {
+    let started = Instant::now();
+    let mut first_plan = None;
+    let mut plan = repair_rounds(doc, options, goals, started, &mut first_plan)?;
+    if plan.status.has_solution() {
+        plan.stats.first_plan_seconds = first_plan.or(Some(started.elapsed().as_secs_f64()));
+    }
+    Ok(plan)
+}
+
+/// The rounds of [`solve_repair`]; `first_plan` gets the seconds from
+/// `started` to the first region's plan.
+fn repair_rounds(
+    doc: &NetworkDoc,
+    options: &SolveOptions,
+    goals: &Goals,
+    started: Instant,
+    first_plan: &mut Option<f64>,
+) -> Result<Plan, PlanError> {
     let deadline = Deadline::after(options.time_limit_seconds);
     let graph = ChainGraph::build(doc);
     let causes = options
@@ -58,17 +81,17 @@ pub(crate) fn solve_repair(
         .map(|b| b.causes.as_slice())
         .unwrap_or_default();
     let Some(mut region) = initial_region(doc, &graph, causes) else {
-        return whole_chain(doc, options, goals, 0);
+        return whole_chain(doc, options, goals, &deadline, None, 0);
     };
     let penalty = options
         .baseline
         .as_ref()
         .map_or(0.0, |b| b.stability_penalty.max(0.0));
+    // The last region's plan: feasible for the whole chain, kept in case
+    // the whole re-plan does not finish in time.
+    let mut best: Option<Plan> = None;
     let mut widenings = 0;
     loop {
-        if region.len() >= doc.sites.len() {
-            return whole_chain(doc, options, goals, widenings);
-        }
         let solved = solve_exact(
             doc,
             &in_region(options, &region, &deadline),
@@ -89,14 +112,8 @@ pub(crate) fn solve_repair(
         };
         let grow: BTreeSet<String> = grow.difference(&region).cloned().collect();
         let proven = plan.status == PlanStatus::Optimal && solved.held.is_some() && grow.is_empty();
-        let stuck = grow.is_empty() && plan.status == PlanStatus::Infeasible;
-        if stuck || (!grow.is_empty() && widenings == MAX_WIDENINGS) {
-            // Infeasible with nowhere to grow, or growing for too long:
-            // the exact re-plan says what the whole chain can do.
-            return whole_chain(doc, options, goals, widenings);
-        }
-        if grow.is_empty() || deadline.expired() {
-            if !proven && plan.status == PlanStatus::Optimal {
+        if plan.status.has_solution() {
+            if !proven {
                 // Optimal within the region only: its bound is the one the
                 // region's duals give the whole re-plan.
                 plan.status = PlanStatus::Feasible;
@@ -106,30 +123,84 @@ pub(crate) fn solve_repair(
                     .zip(solved.region_bound)
                     .map(|(value, bound)| relative_gap(value, bound));
             }
-            mark(&mut plan, region, widenings, proven);
-            return Ok(plan);
+            mark(&mut plan, region.clone(), widenings, proven);
+            first_plan.get_or_insert(started.elapsed().as_secs_f64());
+            // Without duals (a MILP) there is nothing more to learn.
+            if proven || deadline.expired() || solved.held.is_none() {
+                return Ok(plan);
+            }
+            announce(options, &plan, started);
+            best = Some(plan);
+        } else if deadline.expired() || plan.status != PlanStatus::Infeasible {
+            // Out of time, or no plan for another reason: the best so far.
+            return Ok(best.unwrap_or(plan));
+        }
+        if grow.is_empty() {
+            // Infeasible with nowhere to grow: the whole chain says what it
+            // can do.
+            return whole_chain(doc, options, goals, &deadline, best, widenings);
         }
         region.extend(grow);
         widenings += 1;
+        // A region of most of the chain costs what the whole chain does.
+        if widenings > MAX_WIDENINGS || 2 * region.len() > doc.sites.len() {
+            return whole_chain(doc, options, goals, &deadline, best, widenings);
+        }
     }
 }
 
-/// The exact re-plan of the whole chain, marked as the repair's last step.
+/// The exact re-plan of the whole chain in the time left, marked as the
+/// repair's last step; the region's plan `best` when the whole re-plan has
+/// no better plan by the deadline.
 fn whole_chain(
     doc: &NetworkDoc,
     options: &SolveOptions,
     goals: &Goals,
+    deadline: &Deadline,
+    best: Option<Plan>,
     widenings: u32,
 ) -> Result<Plan, PlanError> {
     let mut whole = options.clone();
     if let Some(b) = &mut whole.baseline {
         b.region = None;
     }
-    let mut plan = solve_exact(doc, &whole, goals, Infeasible::FindConflicts)?.plan;
+    whole.time_limit_seconds = deadline.remaining().or(options.time_limit_seconds);
+    let solved = solve_exact(doc, &whole, goals, Infeasible::FindConflicts)?.plan;
+    let mut plan = match best {
+        Some(region_plan) if !replaces(&solved, &region_plan) => return Ok(region_plan),
+        _ => solved,
+    };
     let sites = doc.sites.iter().map(|s| s.id.clone()).collect();
     let proven = plan.status == PlanStatus::Optimal;
     mark(&mut plan, sites, widenings, proven);
     Ok(plan)
+}
+
+/// Whether the whole re-plan's plan replaces a region's: it is proven
+/// optimal, or has a solution that costs less in what both minimise.
+fn replaces(whole: &Plan, region: &Plan) -> bool {
+    let minimised = |p: &Plan| {
+        p.objective
+            .map(|o| o + p.stability.as_ref().map_or(0.0, |s| s.cost))
+    };
+    match whole.status {
+        PlanStatus::Optimal => true,
+        PlanStatus::Feasible => minimised(whole) < minimised(region),
+        _ => false,
+    }
+}
+
+/// Tells a watcher that a region has a plan, with its figures.
+fn announce(options: &SolveOptions, plan: &Plan, started: Instant) {
+    if let Some(report) = &options.progress {
+        report(&Progress {
+            phase: Phase::Solve,
+            elapsed_seconds: started.elapsed().as_secs_f64(),
+            best_objective: plan.objective,
+            bound: plan.bound,
+            gap: plan.gap,
+        });
+    }
 }
 
 /// Records the region on the plan's stability.

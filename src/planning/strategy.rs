@@ -47,14 +47,6 @@ pub(crate) fn solve_stage(
     goals: &Goals,
 ) -> Result<Plan, PlanError> {
     let started = Instant::now();
-    if by_repair(doc, options) {
-        let mut plan = solve_repair(doc, options, goals)?;
-        plan.stats.strategy = Strategy::Repair.as_str().into();
-        if plan.status.has_solution() {
-            plan.stats.first_plan_seconds = Some(started.elapsed().as_secs_f64());
-        }
-        return Ok(plan);
-    }
     let deadline = Deadline::after(options.time_limit_seconds);
     let elements = period_indexed_elements(doc).saturating_mul(u64::from(doc.horizon.periods));
     let expected = expected_exact_seconds(elements);
@@ -64,6 +56,11 @@ pub(crate) fn solve_stage(
             .remaining()
             .is_none_or(|left| 2.0 * expected <= left)
     };
+    if by_repair(doc, options, fits(&deadline)) {
+        let mut plan = solve_repair(doc, options, goals)?;
+        plan.stats.strategy = Strategy::Repair.as_str().into();
+        return Ok(plan);
+    }
     let fast_first = match options.strategy {
         Strategy::Exact | Strategy::Repair => false,
         Strategy::Fast => true,
@@ -122,18 +119,24 @@ pub(crate) fn solve_stage(
 }
 
 /// Whether a stage is solved by local repair: when asked, or
-/// automatically for a re-plan of a linear program whose cause reaches a
-/// small part of the chain and whose region the caller did not set. A
+/// automatically for a re-plan of a linear program whose cause reaches at
+/// most a third of the chain, whose region the caller did not set, and
+/// whose exact re-plan is not expected to fit the time limit (`fits`): the
+/// repair's first region gives a plan early, but proving it optimal
+/// usually takes the whole re-plan after it (`docs/performance.md`). A
 /// MILP's repair could not prove its plan optimal, so `auto` keeps the
 /// exact re-plan for it.
-fn by_repair(doc: &NetworkDoc, options: &SolveOptions) -> bool {
+fn by_repair(doc: &NetworkDoc, options: &SolveOptions, fits: bool) -> bool {
     let Some(baseline) = &options.baseline else {
         return false;
     };
     match options.strategy {
         Strategy::Repair => true,
         Strategy::Auto => {
-            baseline.region.is_none() && is_linear(doc) && worth_repairing(doc, &baseline.causes)
+            !fits
+                && baseline.region.is_none()
+                && is_linear(doc)
+                && worth_repairing(doc, &baseline.causes)
         }
         Strategy::Exact | Strategy::Fast => false,
     }
