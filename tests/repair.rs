@@ -87,8 +87,10 @@ fn down(mut d: NetworkDoc, line: &str) -> NetworkDoc {
     d
 }
 
-fn replan(d: &NetworkDoc, base: &Plan, strategy: Strategy, causes: &[&str]) -> Plan {
-    let options = SolveOptions {
+/// The options of a re-plan against `base` (no fence, penalty 0.1) told of
+/// `causes`.
+fn replan_options(base: &Plan, strategy: Strategy, causes: &[&str]) -> SolveOptions {
+    SolveOptions {
         strategy,
         relative_gap: Some(0.0),
         baseline: Some(Baseline {
@@ -100,8 +102,11 @@ fn replan(d: &NetworkDoc, base: &Plan, strategy: Strategy, causes: &[&str]) -> P
             region: None,
         }),
         ..SolveOptions::default()
-    };
-    solve(d, &options).expect("re-plans")
+    }
+}
+
+fn replan(d: &NetworkDoc, base: &Plan, strategy: Strategy, causes: &[&str]) -> Plan {
+    solve(d, &replan_options(base, strategy, causes)).expect("re-plans")
 }
 
 /// Production per (line, period) and shipments per (lane, period), zero
@@ -122,6 +127,15 @@ fn quantities(plan: &Plan, lines: &[&str], lanes: &[&str]) -> Vec<(String, u32, 
     all
 }
 
+/// Units `line` makes over the horizon.
+fn made_by(plan: &Plan, line: &str) -> f64 {
+    plan.production
+        .iter()
+        .filter(|p| p.line == line)
+        .map(|p| p.qty)
+        .sum()
+}
+
 fn objective(plan: &Plan) -> f64 {
     plan.objective.expect("an objective")
 }
@@ -132,23 +146,14 @@ fn a_region_holds_every_decision_outside_it_at_the_base_plan() {
     let changed = down(branches(), "line-sa");
     let exact = replan(&changed, &base, Strategy::Exact, &["line-sa"]);
     // The caller holds the b branch itself.
-    let options = SolveOptions {
-        strategy: Strategy::Exact,
-        relative_gap: Some(0.0),
-        baseline: Some(Baseline {
-            production: base.production.clone(),
-            shipments: base.shipments.clone(),
-            freeze_until: 0,
-            stability_penalty: 0.1,
-            causes: Vec::new(),
-            region: Some(
-                ["dc", "plant", "site-sa", "site-sa2"]
-                    .map(String::from)
-                    .into(),
-            ),
-        }),
-        ..SolveOptions::default()
-    };
+    let mut options = replan_options(&base, Strategy::Exact, &[]);
+    if let Some(b) = &mut options.baseline {
+        b.region = Some(
+            ["dc", "plant", "site-sa", "site-sa2"]
+                .map(String::from)
+                .into(),
+        );
+    }
     let plan = solve(&changed, &options).expect("re-plans");
     assert_eq!(plan.status, PlanStatus::Optimal, "{plan:#?}");
     let outside = (["line-sb", "line-raw"], ["raw-sb"]);
@@ -240,10 +245,7 @@ fn assert_repaired(changed: &NetworkDoc, base: &Plan, plan: &Plan, optimum: f64)
     );
     assert_eq!(check(changed, plan), Vec::<String>::new());
     // The lost a came from somewhere: the dear source makes some.
-    assert!(plan
-        .production
-        .iter()
-        .any(|p| p.line == "line-sa2" && p.qty > 1.0));
+    assert!(made_by(plan, "line-sa2") > 1.0);
 }
 
 #[test]
@@ -259,8 +261,20 @@ fn a_repair_that_cannot_hold_the_rest_of_the_chain_widens_until_it_can() {
         .find(|l| l.id == "line-raw")
         .expect("line");
     raw.capacity = serde_json::from_value(json!(20)).expect("capacity");
-    let exact = replan(&changed, &base, Strategy::Exact, &["line-sa"]);
-    let plan = replan(&changed, &base, Strategy::Repair, &["line-sa"]);
+    let plan = assert_widened_to(&changed, &base, "line-sa", "site-raw");
+    // The raw supplier now makes at most its new capacity.
+    assert!(plan
+        .production
+        .iter()
+        .filter(|p| p.line == "line-raw")
+        .all(|p| p.qty <= 20.0 + 1e-6));
+}
+
+/// The repair of `changed` told of `cause`: grown at least once, to
+/// `site`, and proven the exact re-plan's optimum.
+fn assert_widened_to(changed: &NetworkDoc, base: &Plan, cause: &str, site: &str) -> Plan {
+    let exact = replan(changed, base, Strategy::Exact, &[cause]);
+    let plan = replan(changed, base, Strategy::Repair, &[cause]);
     assert_eq!(plan.status, PlanStatus::Optimal, "{plan:#?}");
     let region = plan
         .stability
@@ -268,10 +282,11 @@ fn a_repair_that_cannot_hold_the_rest_of_the_chain_widens_until_it_can() {
         .and_then(|s| s.region.clone())
         .expect("region");
     assert!(region.widenings >= 1, "{region:?}");
-    assert!(region.sites.iter().any(|s| s == "site-raw"), "{region:?}");
-    assert!(region.proven_optimal);
+    assert!(region.sites.iter().any(|s| s == site), "{region:?}");
+    assert!(region.proven_optimal, "{region:?}");
     assert!((objective(&plan) - objective(&exact)).abs() < 1e-6);
-    assert_eq!(check(&changed, &plan), Vec::<String>::new());
+    assert_eq!(check(changed, &plan), Vec::<String>::new());
+    plan
 }
 
 #[test]
@@ -290,23 +305,8 @@ fn a_held_decision_worth_changing_widens_the_region_by_its_dual() {
         .find(|l| l.id == "line-sa2")
         .expect("line");
     sa2.operations[0].cost = 0.5;
-    let exact = replan(&changed, &base, Strategy::Exact, &["line-sb"]);
-    let plan = replan(&changed, &base, Strategy::Repair, &["line-sb"]);
-    assert_eq!(plan.status, PlanStatus::Optimal, "{plan:#?}");
-    let region = plan
-        .stability
-        .as_ref()
-        .and_then(|s| s.region.clone())
-        .expect("region");
-    assert!(region.widenings >= 1, "{region:?}");
-    assert!(region.sites.iter().any(|s| s == "site-sa2"), "{region:?}");
-    assert!(region.proven_optimal, "{region:?}");
-    assert!((objective(&plan) - objective(&exact)).abs() < 1e-6);
-    assert!(plan
-        .production
-        .iter()
-        .any(|p| p.line == "line-sa2" && p.qty > 1.0));
-    assert_eq!(check(&changed, &plan), Vec::<String>::new());
+    let plan = assert_widened_to(&changed, &base, "line-sb", "site-sa2");
+    assert!(made_by(&plan, "line-sa2") > 1.0);
 }
 
 #[test]

@@ -17,6 +17,7 @@
 
 use super::fence::HeldRow;
 use super::highs::LpData;
+use super::implied::costs_nonnegative;
 
 /// A bound above this is infinite: HiGHS and good_lp write infinity as
 /// `f64::INFINITY` or as 1e30 and up.
@@ -97,6 +98,25 @@ impl Sum {
     fn value(&self) -> f64 {
         self.sum + self.carry
     }
+}
+
+/// The Lagrangian bound of `lp` at `duals` (columns boxed by
+/// `implied_upper`) for a plan of cost `plan_cost`: at most that cost (a
+/// bound a hair above it is rounding, and says the plan is optimal) and,
+/// with no cost negative and every column at least zero, at least the
+/// objective's constant term, which a rough dual can undercut.
+pub(crate) fn plan_bound(
+    lp: &LpData,
+    duals: &[f64],
+    implied_upper: &[f64],
+    plan_cost: f64,
+) -> Option<f64> {
+    let bound = lagrangian_bound(lp, duals, implied_upper)?.min(plan_cost);
+    Some(if costs_nonnegative(lp) {
+        bound.max(lp.offset)
+    } else {
+        bound
+    })
 }
 
 /// The duals of a repair's region with each held row's multiplier clipped

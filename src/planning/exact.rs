@@ -3,14 +3,14 @@
 //! its conflicts named when it is infeasible. A MILP starts from a plan when
 //! it is given one, else from every setup on.
 
-use super::bound::{held_within_penalty, lagrangian_bound};
+use super::bound::{held_within_penalty, plan_bound};
 use super::conflicts::find_conflicts;
 use super::error::PlanError;
 use super::extract::{extract_plan, integer_values, RowDuals};
 use super::fence::HeldRow;
 use super::formulation::{Goals, ModelMap, PlanModel};
 use super::highs::{run_highs, run_highs_reporting, LpData, Outcome, Run};
-use super::implied::{costs_nonnegative, implied_upper};
+use super::implied::implied_upper;
 use super::lp::Mode;
 use super::network::Network;
 use super::options::{check_cancel, is_cancelled, solver_threads, Deadline, SolveOptions};
@@ -64,19 +64,9 @@ fn whole_chain_bound(
 ) -> Option<f64> {
     let penalty = map.fence.as_ref().map_or(0.0, |f| f.penalty);
     let duals = held_within_penalty(&values.row_duals, &map.held_outside, penalty);
-    let minimised = lp.offset
-        + lp.cost
-            .iter()
-            .zip(&values.columns)
-            .map(|(c, x)| c * x)
-            .sum::<f64>();
+    let minimised = lp.cost_of(&values.columns);
     let implied = implied_upper(net, map, lp, minimised)?;
-    let floor = if costs_nonnegative(lp) {
-        lp.offset
-    } else {
-        f64::NEG_INFINITY
-    };
-    lagrangian_bound(lp, &duals, &implied).map(|b| b.min(minimised).max(floor))
+    plan_bound(lp, &duals, &implied, minimised)
 }
 
 /// As [`solve_goals`], with the duals of the rows holding decisions outside

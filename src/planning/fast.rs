@@ -19,12 +19,12 @@
 //! already reports incumbents and a bound as it goes. The caller solves
 //! such a model exactly.
 
-use super::bound::lagrangian_bound;
+use super::bound::plan_bound;
 use super::error::PlanError;
 use super::extract::{extract_plan, RowDuals};
 use super::formulation::{Goals, ModelMap, PlanModel};
 use super::highs::{run_first_order, run_repair};
-use super::implied::{costs_nonnegative, implied_upper};
+use super::implied::implied_upper;
 use super::lp::Mode;
 use super::network::Network;
 use super::options::{solver_threads, Deadline, SolveOptions};
@@ -101,30 +101,11 @@ pub(crate) fn solve_fast(
     };
     // The repaired plan's cost bounds the optimum from above, which bounds
     // every priced column of an optimal plan (all costs are >= 0).
-    let repaired_cost = lp.offset
-        + lp.cost
-            .iter()
-            .zip(&values.columns)
-            .map(|(c, x)| c * x)
-            .sum::<f64>();
-    let implied = implied_upper(&net, &map, &lp, repaired_cost);
+    let repaired_cost = lp.cost_of(&values.columns);
     // The repair LP's exact dual is no better: it prices the columns the
     // repair fixed at zero far off.
-    let bound = implied
-        .as_ref()
-        .and_then(|u| lagrangian_bound(&lp, &duals, u))
-        // Below the repaired plan's own cost, by construction; a bound a
-        // hair above it is rounding, and says the plan is optimal.
-        .map(|b| b.min(repaired_cost))
-        // With no cost negative and every column at least zero, no plan
-        // costs less than the constant term: a rough dual can say less.
-        .map(|b| {
-            if costs_nonnegative(&lp) {
-                b.max(lp.offset)
-            } else {
-                b
-            }
-        });
+    let bound = implied_upper(&net, &map, &lp, repaired_cost)
+        .and_then(|u| plan_bound(&lp, &duals, &u, repaired_cost));
     let solve_seconds = solve_started.elapsed().as_secs_f64();
 
     ticker.phase(Phase::Extract);

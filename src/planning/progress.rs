@@ -186,3 +186,18 @@ impl Drop for Ticker {
         }
     }
 }
+
+/// Tells a watcher at once that a strategy has a better plan (a fast
+/// round's, a repair region's), with its figures, rather than at the next
+/// tick of what runs after it.
+pub(crate) fn announce(progress: Option<&ProgressFn>, plan: &crate::model::Plan, started: Instant) {
+    if let Some(report) = progress {
+        report(&Progress {
+            phase: Phase::Solve,
+            elapsed_seconds: started.elapsed().as_secs_f64(),
+            best_objective: plan.objective,
+            bound: plan.bound,
+            gap: plan.gap,
+        });
+    }
+}

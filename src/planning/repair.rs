@@ -30,7 +30,7 @@ use super::fast::relative_gap;
 use super::formulation::Goals;
 use super::graph::ChainGraph;
 use super::options::{Deadline, SolveOptions};
-use super::progress::{Phase, Progress};
+use super::progress::announce;
 use crate::model::{NetworkDoc, Plan, PlanStatus, RepairRegion};
 use petgraph::Direction;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -129,7 +129,7 @@ fn repair_rounds(
             if proven || deadline.expired() || solved.held.is_none() {
                 return Ok(plan);
             }
-            announce(options, &plan, started);
+            announce(options.progress.as_ref(), &plan, started);
             best = Some(plan);
         } else if deadline.expired() || plan.status != PlanStatus::Infeasible {
             // Out of time, or no plan for another reason: the best so far.
@@ -187,19 +187,6 @@ fn replaces(whole: &Plan, region: &Plan) -> bool {
         PlanStatus::Optimal => true,
         PlanStatus::Feasible => minimised(whole) < minimised(region),
         _ => false,
-    }
-}
-
-/// Tells a watcher that a region has a plan, with its figures.
-fn announce(options: &SolveOptions, plan: &Plan, started: Instant) {
-    if let Some(report) = &options.progress {
-        report(&Progress {
-            phase: Phase::Solve,
-            elapsed_seconds: started.elapsed().as_secs_f64(),
-            best_objective: plan.objective,
-            bound: plan.bound,
-            gap: plan.gap,
-        });
     }
 }
 

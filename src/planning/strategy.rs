@@ -19,7 +19,7 @@ use super::exact::solve_goals;
 use super::fast::{relative_gap, solve_fast, Round, ROUND_TOLERANCES};
 use super::formulation::Goals;
 use super::options::{Deadline, SolveOptions, Strategy, DEFAULT_RELATIVE_GAP};
-use super::progress::{Phase, Progress, ProgressFn};
+use super::progress::{announce, Progress, ProgressFn};
 use super::repair::{solve_repair, worth_repairing};
 use crate::model::validate::period_indexed_elements;
 use crate::model::{NetworkDoc, Plan, PlanStatus};
@@ -83,7 +83,7 @@ pub(crate) fn solve_stage(
         match solve_fast(doc, &round_options, goals, &deadline, tolerance)? {
             Round::Plan(plan) => {
                 let kept = keep_better(best, *plan, started);
-                announce(options, &kept, started);
+                announce(options.progress.as_ref(), &kept, started);
                 best = Some(kept);
             }
             // A MILP: the exact solve, in the time left.
@@ -194,20 +194,6 @@ fn keep_better(best: Option<Plan>, plan: Plan, started: Instant) -> Plan {
     kept.stats.strategy = Strategy::Fast.as_str().into();
     kept.stats.first_plan_seconds = first_plan_seconds;
     kept
-}
-
-/// Tells a watcher at once that a round has a plan (the best so far, with
-/// the best bound), rather than at the next tick of the round after it.
-fn announce(options: &SolveOptions, best: &Plan, started: Instant) {
-    if let Some(report) = &options.progress {
-        report(&Progress {
-            phase: Phase::Solve,
-            elapsed_seconds: started.elapsed().as_secs_f64(),
-            best_objective: best.objective,
-            bound: best.bound,
-            gap: best.gap,
-        });
-    }
 }
 
 /// The options with the time left before `deadline` as their limit.

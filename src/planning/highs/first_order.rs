@@ -36,6 +36,13 @@ pub(crate) struct LpData {
     pub offset: f64,
 }
 
+impl LpData {
+    /// The objective at column values `x`, its constant term included.
+    pub fn cost_of(&self, x: &[f64]) -> f64 {
+        self.offset + self.cost.iter().zip(x).map(|(c, x)| c * x).sum::<f64>()
+    }
+}
+
 /// A first-order run that reached its tolerance.
 pub(crate) struct FirstOrder {
     pub columns: Vec<f64>,
