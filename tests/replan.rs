@@ -86,6 +86,16 @@ fn assert_replan_accounts(plan: &Plan, penalty: f64) {
         .expect("a re-plan reports its stability");
     assert_eq!(st.penalty, penalty);
     assert!(close(st.cost, penalty * st.units_changed), "{st:?}");
+    // An optimal LP's bound is what was minimised: the objective plus the
+    // stability cost, base quantities whose decisions vanished included.
+    if plan.status == PlanStatus::Optimal {
+        let bound = plan.bound.expect("a bound");
+        assert!(
+            close(bound, objective + st.cost),
+            "{bound} vs {objective} + {}",
+            st.cost
+        );
+    }
 }
 
 /// Supplier "sup" makes p (1 per unit, `capacity` per period) and ships it
@@ -528,4 +538,18 @@ fn affected_demands_follow_the_lanes_downstream_of_an_enterprise() {
     assert_eq!(affected_demands(&d, &graph, "a"), vec!["d0", "d1"]);
     assert_eq!(affected_demands(&d, &graph, "lead"), vec!["d0", "d1", "d2"]);
     assert!(affected_demands(&d, &graph, "nobody").is_empty());
+}
+
+#[test]
+fn a_base_quantity_whose_line_is_down_counts_in_the_bound_as_in_the_stability_cost() {
+    let base = solved(&one_supplier(json!(50), None, json!([])));
+    // The line is down in period 3: the base plan's 40 there cannot be made
+    // (no decision is left), a fixed change of 40 units at 1.0 each, which
+    // both the stability cost and what was minimised include.
+    let d = one_supplier(json!(50), None, json!([3]));
+    let plan = replan(&d, &base, 0, 1.0);
+    assert_eq!(plan.status, PlanStatus::Optimal, "{plan:#?}");
+    let st = plan.stability.as_ref().expect("stability");
+    assert!(st.units_changed >= 40.0, "{st:?}");
+    assert_replan_accounts(&plan, 1.0);
 }

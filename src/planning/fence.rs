@@ -272,7 +272,18 @@ impl Fence {
             }
         }
         // A base quantity whose decision no longer exists after the fence
-        // is a fixed change: it costs a constant, so no column is needed.
+        // is a fixed change: no column is needed, but its penalty is part
+        // of what is minimised, so that the solver's objective (the plan's
+        // `bound` for an LP) is the objective plus `stability.cost`.
+        if t >= self.freeze_until
+            && outside.is_none()
+            && decision.is_empty()
+            && base > 0.0
+            && self.penalty > 0.0
+            && !cols.is_elastic()
+        {
+            cols.add_constant(self.penalty * base);
+        }
     }
 
     /// How far a solution moved from the base plan: the units made or

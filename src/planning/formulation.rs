@@ -135,6 +135,8 @@ pub(crate) struct ModelMap {
     /// The rows holding decisions outside a repair's region after the
     /// fence, whose duals `repair` reads.
     pub held_outside: Vec<HeldRow>,
+    /// The objective's constant term, HiGHS' objective offset.
+    pub objective_offset: f64,
 }
 
 impl PlanModel {
@@ -346,6 +348,7 @@ impl PlanModel {
         let built = cols.finish();
         let columns = built.count;
         let integer_columns = built.integers;
+        let objective_offset = if elastic { 0.0 } else { built.constant };
         let echelon_lots = model.lots.iter().any(LotSizing::has_echelon);
         // the objective of docs/model.md §4 (on a re-plan, with the stability penalty).
         let cost = built.objective;
@@ -387,6 +390,7 @@ impl PlanModel {
             relaxations: slack_plan,
             fence,
             held_outside,
+            objective_offset,
         };
         PlanModel {
             problem: rows.into_problem(),

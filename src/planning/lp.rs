@@ -58,6 +58,9 @@ pub(crate) const EPS: f64 = 1e-9;
 pub(crate) struct Columns<'a> {
     vars: ProblemVariables,
     objective: Expression,
+    /// The objective's constant term, which good_lp does not hand HiGHS:
+    /// the model sets it as HiGHS' objective offset.
+    constant: f64,
     count: usize,
     integers: usize,
     mode: Mode<'a>,
@@ -71,6 +74,8 @@ pub(crate) struct Columns<'a> {
 pub(crate) struct BuiltColumns {
     pub vars: ProblemVariables,
     pub objective: Expression,
+    /// The objective's constant term (see [`Columns::add_constant`]).
+    pub constant: f64,
     pub count: usize,
     pub integers: usize,
 }
@@ -81,6 +86,7 @@ impl<'a> Columns<'a> {
         Columns {
             vars: ProblemVariables::new(),
             objective: Expression::with_capacity(1024),
+            constant: 0.0,
             count: 0,
             integers: 0,
             mode,
@@ -94,6 +100,7 @@ impl<'a> Columns<'a> {
         BuiltColumns {
             vars: self.vars,
             objective: self.objective,
+            constant: self.constant,
             count: self.count,
             integers: self.integers,
         }
@@ -146,6 +153,11 @@ impl<'a> Columns<'a> {
             self.objective.add_mul(cost, var);
         }
         Col { var, col }
+    }
+
+    /// Adds a constant to the objective: a cost no decision can change.
+    pub(crate) fn add_constant(&mut self, cost: f64) {
+        self.constant += cost;
     }
 
     /// Adds `cost` per unit of an existing column to the objective (not in

@@ -19,6 +19,16 @@ pub(super) fn prepare(
     let mut highs_model = problem
         .try_into_inner()
         .map_err(|e| PlanError::Solver(e.to_string()))?;
+    if map.objective_offset != 0.0 {
+        // SAFETY: `highs_model.as_mut_ptr()` is the live Highs object the
+        // model owns.
+        let status = unsafe {
+            highs_sys::Highs_changeObjectiveOffset(highs_model.as_mut_ptr(), map.objective_offset)
+        };
+        if status == highs_sys::STATUS_ERROR {
+            return Err(PlanError::Solver("setting the objective offset".into()));
+        }
+    }
     let threads = configure(&mut highs_model, options, time_limit);
     Ok((highs_model, map, threads))
 }
