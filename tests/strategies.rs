@@ -256,3 +256,33 @@ fn a_scenario_batch_and_the_criticality_sweep_solve_each_scenario_by_the_strateg
         );
     }
 }
+
+#[test]
+fn a_time_limit_before_any_plan_says_how_long_a_first_plan_needs() {
+    let doc = generate(&GeneratorSpec {
+        suppliers: 60,
+        items_per_tier: 4,
+        periods: 26,
+        customers: 6,
+        seed: 2,
+        ..GeneratorSpec::default()
+    });
+    let rushed = solve(
+        &doc,
+        &SolveOptions {
+            time_limit_seconds: Some(1e-3),
+            ..SolveOptions::default()
+        },
+    )
+    .expect("solves");
+    assert_eq!(rushed.status, PlanStatus::NoSolution, "{:?}", rushed.stats);
+    let needs = rushed
+        .stats
+        .first_plan_needs_seconds
+        .expect("an estimate of the first plan's time");
+    assert!(needs > 1e-3, "{needs}");
+    // A solve with a plan says nothing of the kind.
+    let solved = solve(&doc, &strategy(Strategy::Exact)).expect("solves");
+    assert!(solved.status.has_solution());
+    assert_eq!(solved.stats.first_plan_needs_seconds, None);
+}

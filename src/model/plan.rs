@@ -275,6 +275,11 @@ pub struct SolveStats {
     /// solution, when it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_plan_seconds: Option<f64>,
+    /// When a time limit ended the solve without any plan: about how many
+    /// seconds a first plan of this model needs, estimated from its size
+    /// (on the two-core reference machine of `docs/performance.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_plan_needs_seconds: Option<f64>,
 }
 
 /// The answer to a network document.

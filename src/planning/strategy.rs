@@ -37,6 +37,16 @@ pub fn expected_exact_seconds(elements: u64) -> f64 {
     REFERENCE_SECONDS * (elements as f64 / REFERENCE_ELEMENTS).powi(3)
 }
 
+/// The expected seconds to a first plan of a linear program with this many
+/// period-indexed elements on the two-core development machine: the faster
+/// of the exact solve and the fast strategy's first round, which took 1.1
+/// to 1.6 e-4 s per element on the generated chains from 150 to 1,200 sites
+/// (`docs/performance.md`); the upper end is used.
+pub fn expected_first_plan_seconds(elements: u64) -> f64 {
+    const FAST_SECONDS_PER_ELEMENT: f64 = 1.6e-4;
+    expected_exact_seconds(elements).min(FAST_SECONDS_PER_ELEMENT * elements as f64)
+}
+
 /// One stage of a checked document, by the options' strategy.
 ///
 /// # Errors
@@ -46,6 +56,17 @@ pub(crate) fn solve_stage(
     options: &SolveOptions,
     goals: &Goals,
 ) -> Result<Plan, PlanError> {
+    let mut plan = by_strategy(doc, options, goals)?;
+    if plan.status == PlanStatus::NoSolution && options.time_limit_seconds.is_some() {
+        // The time limit came before any plan: say how long one needs.
+        let elements = period_indexed_elements(doc).saturating_mul(u64::from(doc.horizon.periods));
+        plan.stats.first_plan_needs_seconds = Some(expected_first_plan_seconds(elements));
+    }
+    Ok(plan)
+}
+
+/// [`solve_stage`] by the strategy the options and the model call for.
+fn by_strategy(doc: &NetworkDoc, options: &SolveOptions, goals: &Goals) -> Result<Plan, PlanError> {
     let started = Instant::now();
     let deadline = Deadline::after(options.time_limit_seconds);
     let elements = period_indexed_elements(doc).saturating_mul(u64::from(doc.horizon.periods));

@@ -256,6 +256,7 @@ impl From<SolveStats> for pb::SolveStats {
             threads,
             strategy,
             first_plan_seconds,
+            first_plan_needs_seconds,
         } = stats;
         pb::SolveStats {
             variables: variables as u64,
@@ -267,6 +268,7 @@ impl From<SolveStats> for pb::SolveStats {
             threads,
             strategy,
             first_plan_seconds,
+            first_plan_needs_seconds,
         }
     }
 }
@@ -574,6 +576,7 @@ impl Decode<pb::SolveStats> for SolveStats {
             threads,
             strategy,
             first_plan_seconds,
+            first_plan_needs_seconds,
         } = msg;
         SolveStats {
             variables: count(variables, at, "variables", errs),
@@ -585,6 +588,7 @@ impl Decode<pb::SolveStats> for SolveStats {
             threads,
             strategy,
             first_plan_seconds,
+            first_plan_needs_seconds,
         }
     }
 }

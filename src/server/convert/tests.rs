@@ -166,6 +166,7 @@ fn plan_with_every_part_round_trips() {
         threads: 2,
         strategy: "fast".into(),
         first_plan_seconds: Some(0.4),
+        first_plan_needs_seconds: Some(12.5),
     };
     plan.objective = Some(0.0);
     for status in [
