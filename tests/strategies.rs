@@ -192,6 +192,60 @@ async fn a_solve_whose_deadline_is_far_below_the_exact_solve_answers_with_a_fast
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_batch_whose_time_limit_is_far_below_the_exact_solve_answers_with_fast_plans() {
+    let chain = medium_chain();
+    let server = TestServer::start(None, 1, 2).await;
+    let (mut net, _, _) = clients(&server, open).await;
+    let mut scen = scenario_client(&server, open()).await;
+    net.put_network(pb::PutNetworkRequest {
+        network_id: "medium".into(),
+        document: Some(pb_doc(&chain)),
+        expected_version: 0,
+    })
+    .await
+    .unwrap();
+    let created = scen
+        .create_scenario(pb::CreateScenarioRequest {
+            network_id: "medium".into(),
+            base_version: 0,
+            name: "demand +10%".into(),
+            changes: vec![pb::ScenarioChange {
+                change: Some(pb::scenario_change::Change::DemandScale(pb::DemandScale {
+                    factor: 1.1,
+                    ..Default::default()
+                })),
+            }],
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .scenario
+        .unwrap();
+    let mut stream = scen
+        .solve_scenarios(pb::SolveScenariosRequest {
+            scenario_ids: vec![created.scenario_id.clone()],
+            time_limit_seconds: Some(15.0),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut plans = Vec::new();
+    while let Some(event) = stream.message().await.unwrap() {
+        if let Some(pb::solve_scenarios_response::Event::Result(r)) = event.event {
+            plans.push(r.plan.expect("a scenario plan"));
+        }
+    }
+    assert_eq!(plans.len(), 1);
+    let plan = &plans[0];
+    assert_eq!(plan.status(), pb::PlanStatus::Feasible);
+    let stats = plan.stats.clone().unwrap();
+    assert_eq!(stats.strategy, "fast");
+    let (objective, bound) = (plan.objective.unwrap(), plan.bound.unwrap());
+    assert!(bound <= objective, "{bound} > {objective}");
+    server.stop().await;
+}
+
 #[test]
 fn a_scenario_batch_and_the_criticality_sweep_solve_each_scenario_by_the_strategy_asked() {
     use chainplan::model::scenario::{PeriodRange, ScenarioChange};
