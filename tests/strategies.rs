@@ -163,15 +163,9 @@ async fn a_solve_whose_deadline_is_far_below_the_exact_solve_answers_with_a_fast
     assert!(chainplan::planning::expected_exact_seconds(elements) > 15.0);
     let server = TestServer::start(None, 1, 2).await;
     let (mut net, mut planning, _) = clients(&server, open).await;
-    net.put_network(pb::PutNetworkRequest {
-        network_id: "medium".into(),
-        document: Some(pb_doc(&chain)),
-        expected_version: 0,
-    })
-    .await
-    .unwrap();
+    put(&mut net, &chain).await;
     let mut request = tonic::Request::new(pb::SolveRequest {
-        network_id: "medium".into(),
+        network_id: NET.into(),
         network_version: 0,
         options: None,
     });
@@ -198,16 +192,10 @@ async fn a_scenario_batch_whose_time_limit_is_far_below_the_exact_solve_answers_
     let server = TestServer::start(None, 1, 2).await;
     let (mut net, _, _) = clients(&server, open).await;
     let mut scen = scenario_client(&server, open()).await;
-    net.put_network(pb::PutNetworkRequest {
-        network_id: "medium".into(),
-        document: Some(pb_doc(&chain)),
-        expected_version: 0,
-    })
-    .await
-    .unwrap();
+    put(&mut net, &chain).await;
     let created = scen
         .create_scenario(pb::CreateScenarioRequest {
-            network_id: "medium".into(),
+            network_id: NET.into(),
             base_version: 0,
             name: "demand +10%".into(),
             changes: vec![pb::ScenarioChange {
