@@ -305,6 +305,48 @@ mod tests {
     }
 
     #[test]
+    fn auto_repairs_a_re_plan_that_reaches_little_only_when_the_exact_one_does_not_fit() {
+        use crate::planning::replan::Baseline;
+        // Seven sites: a customer DC's reach is itself and the plant that
+        // ships to it (two sites); the mine's is everything downstream.
+        let doc = crate::planning::graph::tests::chain();
+        let replan = |strategy: Strategy, causes: &[&str]| SolveOptions {
+            strategy,
+            baseline: Some(Baseline {
+                production: Vec::new(),
+                shipments: Vec::new(),
+                freeze_until: 0,
+                stability_penalty: 0.0,
+                causes: causes.iter().map(|c| c.to_string()).collect(),
+                region: None,
+            }),
+            ..SolveOptions::default()
+        };
+        assert!(by_repair(
+            &doc,
+            &replan(Strategy::Auto, &["cust1-dc"]),
+            false
+        ));
+        // The exact re-plan fits: auto keeps it.
+        assert!(!by_repair(
+            &doc,
+            &replan(Strategy::Auto, &["cust1-dc"]),
+            true
+        ));
+        // More than a third of the chain, or no cause: the exact re-plan.
+        assert!(!by_repair(&doc, &replan(Strategy::Auto, &["mine"]), false));
+        assert!(!by_repair(&doc, &replan(Strategy::Auto, &[]), false));
+        // Asked for, whatever the reach; never without a base plan.
+        assert!(by_repair(&doc, &replan(Strategy::Repair, &["mine"]), true));
+        assert!(!by_repair(
+            &doc,
+            &replan(Strategy::Exact, &["cust1-dc"]),
+            false
+        ));
+        assert!(!by_repair(&doc, &SolveOptions::default(), false));
+    }
+
+    #[test]
     fn the_exact_estimate_is_cubic_through_its_reference() {
         assert!((expected_exact_seconds(146_718) - 79.0).abs() < 1e-9);
         assert!((expected_exact_seconds(2 * 146_718) - 8.0 * 79.0).abs() < 1e-6);
