@@ -8,7 +8,7 @@ mod common;
 use chainplan::model::{NetworkDoc, Plan, PlanStatus};
 use chainplan::planning::{solve, Baseline, SolveOptions, Strategy};
 use common::checker::check;
-use common::docs::{doc, solved};
+use common::docs::{doc, made_by, solved};
 use serde_json::json;
 
 /// A leader plant making `p` from `a` and `b` for a customer DC. `a` comes
@@ -125,15 +125,6 @@ fn quantities(plan: &Plan, lines: &[&str], lanes: &[&str]) -> Vec<(String, u32, 
     let mut all: Vec<_> = made.chain(shipped).collect();
     all.sort();
     all
-}
-
-/// Units `line` makes over the horizon.
-fn made_by(plan: &Plan, line: &str) -> f64 {
-    plan.production
-        .iter()
-        .filter(|p| p.line == line)
-        .map(|p| p.qty)
-        .sum()
 }
 
 fn objective(plan: &Plan) -> f64 {

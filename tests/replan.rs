@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::docs::{doc, solved};
+use common::docs::{doc, made_by, solved};
 
 use chainplan::import::generate::{generate, GeneratorSpec};
 use chainplan::model::{
@@ -286,14 +286,6 @@ fn two_suppliers(cost_a: f64, cost_b: f64) -> NetworkDoc {
         "demands": [{"id": "d0", "site": "plant", "item": "p", "period": 0, "qty": 30},
                     {"id": "d1", "site": "plant", "item": "p", "period": 1, "qty": 30}],
     }))
-}
-
-fn made_by(plan: &Plan, line: &str) -> f64 {
-    plan.production
-        .iter()
-        .filter(|p| p.line == line)
-        .map(|p| p.qty)
-        .sum()
 }
 
 #[test]

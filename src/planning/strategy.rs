@@ -78,7 +78,9 @@ fn by_strategy(doc: &NetworkDoc, options: &SolveOptions, goals: &Goals) -> Resul
             .is_none_or(|left| 2.0 * expected <= left)
     };
     if by_repair(doc, options, fits(&deadline)) {
-        let mut plan = solve_repair(doc, options, goals)?;
+        // A watcher counts the time from the start of the stage, not of
+        // each region's solve.
+        let mut plan = solve_repair(doc, &with_figures(options, None, started), goals)?;
         plan.stats.strategy = Strategy::Repair.as_str().into();
         return Ok(plan);
     }

@@ -6,6 +6,15 @@ use chainplan::model::{parse_network, NetworkDoc, Plan, PlanStatus};
 use chainplan::planning::{solve, SolveOptions};
 use serde_json::Value;
 
+/// Units a plan makes on `line` over the horizon.
+pub fn made_by(plan: &Plan, line: &str) -> f64 {
+    plan.production
+        .iter()
+        .filter(|p| p.line == line)
+        .map(|p| p.qty)
+        .sum()
+}
+
 /// A document from JSON, not validated (the solve validates it).
 pub fn doc(v: Value) -> NetworkDoc {
     serde_json::from_value(v).expect("test document parses")
