@@ -1,5 +1,5 @@
 //! The solve strategies on documents small enough to solve exactly: every
-//! fast plan satisfies every constraint (checked apart from the
+//! fast and time-window plan satisfies every constraint (checked apart from the
 //! formulation), costs at least the optimum, and carries a bound no higher
 //! than the optimum; `auto` with a short time limit answers with a fast plan
 //! and its gap where the exact solve would not fit, over gRPC too.
@@ -52,8 +52,9 @@ fn assert_sound(what: &str, doc: &chainplan::model::NetworkDoc, plan: &Plan, opt
 }
 
 #[test]
-fn fast_plans_on_a_hundred_generated_documents_are_feasible_and_bounded() {
+fn fast_and_windows_plans_on_a_hundred_generated_documents_are_feasible_and_bounded() {
     let mut fast_plans = 0;
+    let mut window_plans = 0;
     for seed in 0..100u64 {
         let spec = GeneratorSpec {
             suppliers: 3 + (seed % 6) as usize,
@@ -87,9 +88,24 @@ fn fast_plans_on_a_hundred_generated_documents_are_feasible_and_bounded() {
             &fast,
             exact.objective.unwrap(),
         );
+        let windows = solve(&doc, &strategy(Strategy::Windows)).expect("solves");
+        if windows.stats.strategy == "windows" {
+            window_plans += 1;
+            assert!(
+                windows.bound.is_some(),
+                "seed {seed}: a windows plan without a bound"
+            );
+        }
+        assert_sound(
+            &format!("seed {seed}, windows"),
+            &doc,
+            &windows,
+            exact.objective.unwrap(),
+        );
     }
     // Setups and renovations make a MILP, which the exact strategy solves.
     assert!(fast_plans >= 50, "only {fast_plans} fast plans");
+    assert!(window_plans >= 50, "only {window_plans} windows plans");
 }
 
 /// One line of capacity 10 over six periods, a demand of 35 in period 4:

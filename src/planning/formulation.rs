@@ -137,6 +137,8 @@ pub(crate) struct ModelMap {
     pub held_outside: Vec<HeldRow>,
     /// The objective's constant term, HiGHS' objective offset.
     pub objective_offset: f64,
+    /// Each row's period, or `WHOLE_HORIZON` (see `Rows::periods`).
+    pub row_period: Vec<u32>,
 }
 
 impl PlanModel {
@@ -371,6 +373,7 @@ impl PlanModel {
             .map(|parts| parts.add_rows(&mut rows))
             .unwrap_or_default();
         let row_count = rows.count();
+        let row_period = rows.periods().to_vec();
         let map = ModelMap {
             columns,
             rows: row_count,
@@ -391,6 +394,7 @@ impl PlanModel {
             fence,
             held_outside,
             objective_offset,
+            row_period,
         };
         PlanModel {
             problem: rows.into_problem(),
@@ -583,6 +587,7 @@ impl ModelRows<'_, '_> {
                 if !any {
                     continue;
                 }
+                rows.in_period(Some(t));
                 let cap = line.capacity[t];
                 if let Some((r, rd)) = reno {
                     for tau in rd.starts_down_in(t) {
@@ -606,6 +611,7 @@ impl ModelRows<'_, '_> {
         for (o, op) in net.operations.iter().enumerate() {
             let reno = net.lines[op.line].renovation;
             for t in 0..net.periods {
+                rows.in_period(Some(t));
                 let mk = self.making[o][t];
                 let m = self.most[o][t];
                 if let (Some(before), Some(after), Some(r)) = (mk.before, mk.after, reno) {
@@ -639,20 +645,24 @@ impl ModelRows<'_, '_> {
                     continue;
                 }
                 let sum = sum_of(cols.into_iter().map(|c| (1.0, c)));
+                rows.in_period(Some(t));
                 lane_rows.push((k, t, rows.add(sum.leq(c))));
             }
         }
+        rows.in_period(None);
 
         for lot in &self.lots {
             lot.add_rows(net, &self.making, &self.setup, &self.delivered, rows);
         }
 
-        // 5. Demand.
+        // 5. Demand, each row in its due period.
         for (d, dem) in net.demands.iter().enumerate() {
             let mut e = sum_of(self.delivered[d].iter().map(|(_, c)| (1.0, c)));
             e.add_mul(1.0, self.unmet[d].var);
+            rows.in_period(Some(dem.due));
             rows.add(e.eq(dem.qty));
         }
+        rows.in_period(None);
 
         // 6. Sourcing shares over the horizon.
         self.add_shares(rows);
@@ -900,6 +910,7 @@ impl ModelRows<'_, '_> {
         }
         for (p, &pair) in self.stock_pairs.iter().enumerate() {
             for t in 0..net.periods {
+                rows.in_period(Some(t));
                 // s[t] - s[t-1] - made - arrivals + consumed + departures + deliveries = receipts (+ initial)
                 let mut e = Expression::with_capacity(8);
                 e.add_mul(1.0, self.stock[p][t].var);
@@ -948,6 +959,7 @@ impl ModelRows<'_, '_> {
                 }
             }
         }
+        rows.in_period(None);
     }
 
     /// 6. Shares: each bounded lane's total against all lanes into its site.

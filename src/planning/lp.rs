@@ -191,16 +191,41 @@ impl<'a> Columns<'a> {
     }
 }
 
+/// The period of a row that spans the horizon (a demand's total, a share,
+/// the carbon cap) in [`Rows::periods`].
+pub(crate) const WHOLE_HORIZON: u32 = u32::MAX;
+
 /// The rows of a model being built.
 pub(crate) struct Rows {
     problem: HighsProblem,
     count: usize,
+    /// The period each row belongs to, or [`WHOLE_HORIZON`]: the time
+    /// windows (`windows`) take each period's duals from the window that
+    /// settled it.
+    periods: Vec<u32>,
+    period: u32,
 }
 
 impl Rows {
     /// No rows yet, on the problem made from the columns.
     pub(crate) fn new(problem: HighsProblem) -> Rows {
-        Rows { problem, count: 0 }
+        Rows {
+            problem,
+            count: 0,
+            periods: Vec::new(),
+            period: WHOLE_HORIZON,
+        }
+    }
+
+    /// The rows added from now on belong to period `t`, or to the whole
+    /// horizon with `None`.
+    pub(crate) fn in_period(&mut self, t: Option<usize>) {
+        self.period = t.map_or(WHOLE_HORIZON, |t| u32::try_from(t).unwrap_or(WHOLE_HORIZON));
+    }
+
+    /// Each row's period, as [`Rows::in_period`] set it.
+    pub(crate) fn periods(&self) -> &[u32] {
+        &self.periods
     }
 
     /// How many rows were added.
@@ -215,6 +240,7 @@ impl Rows {
 
     pub(crate) fn add(&mut self, c: Constraint) -> usize {
         self.problem.add_constraint(c);
+        self.periods.push(self.period);
         self.count += 1;
         self.count - 1
     }

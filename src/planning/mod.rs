@@ -4,6 +4,7 @@
 //! No tokio, no redis, no tonic: callable from a laptop without a server.
 
 pub mod batch;
+mod block_bound;
 mod bound;
 mod check;
 pub mod compare;
@@ -32,6 +33,7 @@ mod scope;
 pub mod size;
 mod solve;
 mod strategy;
+mod windows;
 
 pub use batch::{solve_batch, BatchError, ScenarioProgress, ScenarioResult};
 pub use compare::{compare, rank, Comparison, Delta, Kpi};

@@ -109,6 +109,12 @@ pub enum Strategy {
     /// held at the base plan, widened until the duals prove the plan the
     /// exact re-plan's optimum (see `repair`). Needs a baseline.
     Repair,
+    /// Relax-and-fix over overlapping time windows: each window's LP with
+    /// the periods before it held and those after it empty, for chains
+    /// whose exact solve grows much faster than the horizon; a valid bound
+    /// from the windows' duals (see `windows`). A linear program without a
+    /// base plan; a MILP is solved exactly.
+    Windows,
 }
 
 impl Strategy {
@@ -119,6 +125,7 @@ impl Strategy {
             Strategy::Exact => "exact",
             Strategy::Fast => "fast",
             Strategy::Repair => "repair",
+            Strategy::Windows => "windows",
         }
     }
 }
@@ -131,8 +138,9 @@ impl std::str::FromStr for Strategy {
             "exact" => Ok(Strategy::Exact),
             "fast" => Ok(Strategy::Fast),
             "repair" => Ok(Strategy::Repair),
+            "windows" => Ok(Strategy::Windows),
             other => Err(format!(
-                "unknown strategy \"{other}\" (auto, exact, fast or repair)"
+                "unknown strategy \"{other}\" (auto, exact, fast, repair or windows)"
             )),
         }
     }
@@ -295,6 +303,13 @@ pub(crate) fn check_options(options: &SolveOptions) -> Result<(), PlanError> {
             reason:
                 "repair re-plans against a base plan; a solve without one has nothing to repair"
                     .into(),
+        });
+    }
+    if options.strategy == Strategy::Windows && options.baseline.is_some() {
+        return Err(PlanError::Option {
+            field: "strategy",
+            reason: "windows plans without a base plan; a re-plan is repaired or solved exactly"
+                .into(),
         });
     }
     Ok(())

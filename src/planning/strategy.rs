@@ -8,11 +8,14 @@
 //!   plan and the best bound of any round; a MILP is solved exactly.
 //! - `repair`: a re-plan of the part of the chain its cause can reach
 //!   (`repair`).
+//! - `windows`: relax-and-fix over overlapping time windows (`windows`).
 //! - `auto`: a re-plan of a linear program whose cause reaches at most a
-//!   third of the chain by repair; otherwise exact when the exact solve is expected to fit well within the
-//!   time limit (or there is none); otherwise fast rounds, then the exact
-//!   solve as soon as it is expected to fit in the time left, which replaces
-//!   the fast plan when it finishes with a better one.
+//!   third of the chain by repair; otherwise exact when the exact solve is
+//!   expected to fit well within the time limit (or there is none);
+//!   otherwise a first plan by the chain's shape (time windows, or fast
+//!   rounds; fast rounds too when the windows give nothing), then the
+//!   exact solve as soon as it is expected to fit in the time left, which
+//!   replaces the first plan when it finishes with a better one.
 
 use super::error::PlanError;
 use super::exact::solve_goals;
@@ -21,6 +24,7 @@ use super::formulation::Goals;
 use super::options::{Deadline, SolveOptions, Strategy, DEFAULT_RELATIVE_GAP};
 use super::progress::{announce, Progress, ProgressFn};
 use super::repair::{solve_repair, worth_repairing};
+use super::windows::{solve_windows, WindowShape};
 use crate::model::validate::period_indexed_elements;
 use crate::model::{NetworkDoc, Plan, PlanStatus};
 use std::sync::Arc;
@@ -84,33 +88,157 @@ fn by_strategy(doc: &NetworkDoc, options: &SolveOptions, goals: &Goals) -> Resul
         plan.stats.strategy = Strategy::Repair.as_str().into();
         return Ok(plan);
     }
-    let fast_first = match options.strategy {
-        Strategy::Exact | Strategy::Repair => false,
-        Strategy::Fast => true,
+    let first_strategy = match options.strategy {
+        Strategy::Exact | Strategy::Repair => None,
+        Strategy::Fast => Some(Strategy::Fast),
+        Strategy::Windows => Some(Strategy::Windows),
         // A re-plan keeps its exact fence and penalty.
-        Strategy::Auto => options.baseline.is_none() && !fits(&deadline),
+        Strategy::Auto if options.baseline.is_none() && !fits(&deadline) => {
+            Some(first_plan_strategy(doc))
+        }
+        Strategy::Auto => None,
     };
-    if !fast_first {
+    let Some(first_strategy) = first_strategy else {
         return exact(doc, options, goals, started);
+    };
+    let mut first = match first_strategy {
+        Strategy::Windows => windows_round(doc, options, goals, &deadline, started)?,
+        _ => First::Nothing,
+    };
+    if matches!(first, First::Nothing) && options.strategy != Strategy::Windows {
+        first = fast_rounds(doc, options, goals, &deadline, started, &fits)?;
     }
+    let first = match first {
+        First::Plan(plan) => plan,
+        // A MILP, or no first plan: the exact solve, in the time left.
+        First::NotLinear | First::Nothing => {
+            return exact(doc, &within(options, &deadline), goals, started)
+        }
+    };
+    if options.strategy != Strategy::Auto || deadline.expired() || !fits(&deadline) {
+        return Ok(first);
+    }
+    // Improve: the exact solve in the time left. A watcher keeps seeing the
+    // first plan's figures until the exact solve has its own.
+    let improving = with_figures(&within(options, &deadline), Some(&first), started);
+    match solve_goals(doc, &improving, goals) {
+        Ok(mut exact) if better(&exact, &first) => {
+            exact.stats.strategy = Strategy::Exact.as_str().into();
+            exact.stats.first_plan_seconds = first.stats.first_plan_seconds;
+            Ok(exact)
+        }
+        Ok(_) | Err(PlanError::Cancelled) => Ok(first),
+        Err(e) => Err(e),
+    }
+}
+
+/// What the strategies before the exact solve gave.
+enum First {
+    Plan(Plan),
+    /// The model has integer columns: only the exact solve is for it.
+    NotLinear,
+    /// No plan in the time given.
+    Nothing,
+}
+
+/// The strategy `auto` runs first on a large linear program, by the
+/// chain's shape: time windows where every lane carries one item without
+/// a capacity (PDLP converges poorly on such chains, and their exact solve
+/// grows fast with the horizon), the fast strategy otherwise
+/// (`docs/performance.md`).
+fn first_plan_strategy(doc: &NetworkDoc) -> Strategy {
+    let simple_lanes = doc
+        .lanes
+        .iter()
+        .all(|e| e.items.len() <= 1 && e.capacity.is_none());
+    if simple_lanes && doc.horizon.periods as usize > WindowShape::PASSES[0].length {
+        Strategy::Windows
+    } else {
+        Strategy::Fast
+    }
+}
+
+/// Passes of the time-window strategy, each with a longer look-ahead than
+/// the last, until the deadline or the gap asked for, keeping the best plan
+/// and the best bound; each announced to a watcher.
+fn windows_round(
+    doc: &NetworkDoc,
+    options: &SolveOptions,
+    goals: &Goals,
+    deadline: &Deadline,
+    started: Instant,
+) -> Result<First, PlanError> {
+    let target = options.relative_gap.unwrap_or(DEFAULT_RELATIVE_GAP);
+    let mut best: Option<Plan> = None;
+    for shape in window_shapes() {
+        if deadline.expired() {
+            break;
+        }
+        let pass_options = with_figures(&within(options, deadline), best.as_ref(), started);
+        match solve_windows(doc, &pass_options, goals, deadline, shape)? {
+            Round::Plan(plan) => {
+                let kept = keep_better(best, *plan, started, Strategy::Windows);
+                announce(options.progress.as_ref(), &kept, started);
+                best = Some(kept);
+            }
+            Round::NotLinear => return Ok(First::NotLinear),
+            Round::NoPlan => break,
+        }
+        if best
+            .as_ref()
+            .and_then(|p| p.gap)
+            .is_some_and(|gap| gap <= target)
+        {
+            break;
+        }
+    }
+    Ok(best.map_or(First::Nothing, First::Plan))
+}
+
+/// The shapes of the passes of the time windows: `CHAINPLAN_WINDOWS=L,C`
+/// (length, commit) runs one pass of that shape, for measuring.
+fn window_shapes() -> Vec<WindowShape> {
+    let asked = std::env::var("CHAINPLAN_WINDOWS").ok().and_then(|v| {
+        let (l, c) = v.split_once(',')?;
+        Some(WindowShape {
+            length: l.parse().ok()?,
+            commit: c.parse().ok()?,
+        })
+    });
+    match asked {
+        Some(shape) => vec![shape],
+        None => WindowShape::PASSES.to_vec(),
+    }
+}
+
+/// Rounds of the fast strategy at tighter and tighter tolerances until the
+/// deadline, the gap asked for, or (for `auto`) until the exact solve fits
+/// in the time left.
+fn fast_rounds(
+    doc: &NetworkDoc,
+    options: &SolveOptions,
+    goals: &Goals,
+    deadline: &Deadline,
+    started: Instant,
+    fits: &dyn Fn(&Deadline) -> bool,
+) -> Result<First, PlanError> {
     let target = options.relative_gap.unwrap_or(DEFAULT_RELATIVE_GAP);
     let mut best: Option<Plan> = None;
     for tolerance in ROUND_TOLERANCES {
         if deadline.expired() {
             break;
         }
-        if options.strategy == Strategy::Auto && best.is_some() && fits(&deadline) {
+        if options.strategy == Strategy::Auto && best.is_some() && fits(deadline) {
             break;
         }
-        let round_options = with_figures(&within(options, &deadline), best.as_ref(), started);
-        match solve_fast(doc, &round_options, goals, &deadline, tolerance)? {
+        let round_options = with_figures(&within(options, deadline), best.as_ref(), started);
+        match solve_fast(doc, &round_options, goals, deadline, tolerance)? {
             Round::Plan(plan) => {
-                let kept = keep_better(best, *plan, started);
+                let kept = keep_better(best, *plan, started, Strategy::Fast);
                 announce(options.progress.as_ref(), &kept, started);
                 best = Some(kept);
             }
-            // A MILP: the exact solve, in the time left.
-            Round::NotLinear => return exact(doc, &within(options, &deadline), goals, started),
+            Round::NotLinear => return Ok(First::NotLinear),
             Round::NoPlan => continue,
         }
         if best
@@ -121,24 +249,7 @@ fn by_strategy(doc: &NetworkDoc, options: &SolveOptions, goals: &Goals) -> Resul
             break;
         }
     }
-    let Some(fast) = best else {
-        return exact(doc, &within(options, &deadline), goals, started);
-    };
-    if options.strategy == Strategy::Fast || deadline.expired() || !fits(&deadline) {
-        return Ok(fast);
-    }
-    // Improve: the exact solve in the time left. A watcher keeps seeing the
-    // fast plan's figures until the exact solve has its own.
-    let improving = with_figures(&within(options, &deadline), Some(&fast), started);
-    match solve_goals(doc, &improving, goals) {
-        Ok(mut exact) if better(&exact, &fast) => {
-            exact.stats.strategy = Strategy::Exact.as_str().into();
-            exact.stats.first_plan_seconds = fast.stats.first_plan_seconds;
-            Ok(exact)
-        }
-        Ok(_) | Err(PlanError::Cancelled) => Ok(fast),
-        Err(e) => Err(e),
-    }
+    Ok(best.map_or(First::Nothing, First::Plan))
 }
 
 /// Whether a stage is solved by local repair: when asked, or
@@ -161,7 +272,7 @@ fn by_repair(doc: &NetworkDoc, options: &SolveOptions, fits: bool) -> bool {
                 && is_linear(doc)
                 && worth_repairing(doc, &baseline.causes)
         }
-        Strategy::Exact | Strategy::Fast => false,
+        Strategy::Exact | Strategy::Fast | Strategy::Windows => false,
     }
 }
 
@@ -192,11 +303,14 @@ fn exact(
 
 /// The better of the best plan so far and a new round's: the cheaper, with
 /// the higher of the two bounds (each is valid) and its gap.
-fn keep_better(best: Option<Plan>, plan: Plan, started: Instant) -> Plan {
+fn keep_better(best: Option<Plan>, plan: Plan, started: Instant, strategy: Strategy) -> Plan {
     let Some(best) = best else {
         let mut plan = plan;
-        plan.stats.strategy = Strategy::Fast.as_str().into();
-        plan.stats.first_plan_seconds = Some(started.elapsed().as_secs_f64());
+        plan.stats.strategy = strategy.as_str().into();
+        // A strategy that knows when its plan came (before its bound) says.
+        plan.stats
+            .first_plan_seconds
+            .get_or_insert(started.elapsed().as_secs_f64());
         return plan;
     };
     let bound = match (best.bound, plan.bound) {
@@ -214,7 +328,7 @@ fn keep_better(best: Option<Plan>, plan: Plan, started: Instant) -> Plan {
         (Some(o), Some(b)) => Some(relative_gap(o, b)),
         _ => None,
     };
-    kept.stats.strategy = Strategy::Fast.as_str().into();
+    kept.stats.strategy = strategy.as_str().into();
     kept.stats.first_plan_seconds = first_plan_seconds;
     kept
 }

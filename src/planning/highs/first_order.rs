@@ -149,12 +149,26 @@ pub(crate) fn run_repair(
     })
 }
 
-/// The LP HiGHS holds.
+/// The LP HiGHS holds after a run.
 pub(super) fn lp_data(solved: &mut highs::SolvedModel) -> Result<LpData, PlanError> {
-    let highs = solved.as_mut_ptr();
+    // SAFETY: the live Highs object `solved` owns.
+    unsafe { read_lp(solved.as_mut_ptr()) }
+}
+
+/// The LP HiGHS holds before a run.
+pub(super) fn lp_data_before(model: &mut highs::Model) -> Result<LpData, PlanError> {
+    // SAFETY: the live Highs object `model` owns.
+    unsafe { read_lp(model.as_mut_ptr()) }
+}
+
+/// The LP of the Highs object `highs`.
+///
+/// # Safety
+/// `highs` is a live Highs object.
+unsafe fn read_lp(highs: *mut std::ffi::c_void) -> Result<LpData, PlanError> {
     let failed = |what: &str| PlanError::Solver(format!("reading the LP's {what} from HiGHS"));
-    // SAFETY: `highs` is the live Highs object `solved` owns; every array
-    // passed has the length HiGHS writes into it (the column and row counts
+    // SAFETY: `highs` is a live Highs object (the function's contract);
+    // every array passed has the length HiGHS writes into it (the column and row counts
     // HiGHS reports, and the nonzero count of the first, sizing call).
     unsafe {
         let cols = highs_sys::Highs_getNumCol(highs);

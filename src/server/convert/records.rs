@@ -247,6 +247,7 @@ pub fn solve_options(
         Ok(pb::SolveStrategy::Exact) => Strategy::Exact,
         Ok(pb::SolveStrategy::Fast) => Strategy::Fast,
         Ok(pb::SolveStrategy::Repair) => Strategy::Repair,
+        Ok(pb::SolveStrategy::Windows) => Strategy::Windows,
         Err(_) => {
             violations.push(Problem::new(
                 join_path(prefix, "strategy"),
