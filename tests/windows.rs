@@ -6,8 +6,8 @@
 //!
 //! The first pass of windows plans 7 periods and settles 4: over 12
 //! periods its windows are periods 0-6 (settling 0-3), 4-10 (settling 4-7)
-//! and 8-11. The second pass plans 10 and settles 4: periods 0-9 (settling
-//! 0-3), 4-11 (settling 4-11).
+//! and 8-11. The second pass plans 9 and settles 4: periods 0-8 (settling
+//! 0-3) and 4-11.
 
 mod common;
 
@@ -19,7 +19,7 @@ use serde_json::json;
 use std::sync::{Arc, Mutex};
 
 /// One line of capacity 10 (1 a unit), stock held at 0.1 a unit and
-/// period, and one demand of `qty` due in period 9 of 12.
+/// period, and one demand of `qty` due in period 8 of 12.
 fn peak(qty: f64) -> chainplan::model::NetworkDoc {
     doc(json!({
         "horizon": {"periods": 12},
@@ -29,7 +29,7 @@ fn peak(qty: f64) -> chainplan::model::NetworkDoc {
         "lines": [{"id": "l", "site": "plant", "capacity": 10,
                    "operations": [{"item": "p", "cost": 1}]}],
         "stocks": [{"site": "plant", "item": "p", "holding_cost": 0.1}],
-        "demands": [{"id": "peak", "site": "plant", "item": "p", "period": 9, "qty": qty}],
+        "demands": [{"id": "peak", "site": "plant", "item": "p", "period": 8, "qty": qty}],
         "policy": {"late_penalty": 5, "unmet_penalty": 100}
     }))
 }
@@ -49,8 +49,8 @@ fn close(a: f64, b: f64) -> bool {
 #[test]
 fn a_peak_the_look_ahead_sees_in_time_is_built_for_as_the_optimum_does() {
     let doc = peak(50.0);
-    // 50 units made in periods 5-9; held 10, 20, 30 and 40 at the ends of
-    // periods 5-8.
+    // 50 units made in periods 4-8; held 10, 20, 30 and 40 at the ends of
+    // periods 4-7.
     let optimum = 50.0 + 0.1 * (10.0 + 20.0 + 30.0 + 40.0);
     let exact = solve(&doc, &with(Strategy::Exact)).unwrap();
     assert!(
@@ -60,7 +60,7 @@ fn a_peak_the_look_ahead_sees_in_time_is_built_for_as_the_optimum_does() {
     );
 
     // The second window (periods 4-10) sees the demand and builds for it
-    // from period 5; the third keeps what the second settled.
+    // from period 4; the third keeps what the second settled.
     let windows = solve(&doc, &with(Strategy::Windows)).unwrap();
     assert_eq!(windows.stats.strategy, "windows");
     assert_eq!(windows.status, PlanStatus::Feasible);
@@ -78,8 +78,8 @@ fn a_peak_the_look_ahead_sees_in_time_is_built_for_as_the_optimum_does() {
 #[test]
 fn a_peak_needing_more_building_ahead_than_the_first_look_ahead_shows_is_met_by_the_second() {
     let doc = peak(80.0);
-    // The optimum makes 80 in periods 2-9; held 10, 20, ..., 70 at the
-    // ends of periods 2-8.
+    // The optimum makes 80 in periods 1-8; held 10, 20, ..., 70 at the
+    // ends of periods 1-7.
     let optimum = 80.0 + 0.1 * (10.0 + 20.0 + 30.0 + 40.0 + 50.0 + 60.0 + 70.0);
     let exact = solve(&doc, &with(Strategy::Exact)).unwrap();
     assert_eq!(exact.status, PlanStatus::Optimal);
@@ -101,9 +101,9 @@ fn a_peak_needing_more_building_ahead_than_the_first_look_ahead_shows_is_met_by_
     // The first pass's first window (periods 0-6) does not see the demand
     // and settles periods 0-3 idle. Its second makes 10 a period from
     // period 4 and settles 4-7; its third makes 10 in each of periods 8-11:
-    // 60 on time, 10 one period late (5 each), 10 two periods late (10
-    // each). Held: 10, 20, 30, 40 and 50 at the ends of periods 4-8.
-    let first = 80.0 + 0.1 * (10.0 + 20.0 + 30.0 + 40.0 + 50.0) + 10.0 * 5.0 + 10.0 * 10.0;
+    // 50 on time, then 10 one, two and three periods late (5 a unit and
+    // period). Held: 10, 20, 30 and 40 at the ends of periods 4-7.
+    let first = 80.0 + 0.1 * (10.0 + 20.0 + 30.0 + 40.0) + 10.0 * (5.0 + 10.0 + 15.0);
     let plans: Vec<f64> = seen
         .lock()
         .unwrap()
@@ -114,8 +114,8 @@ fn a_peak_needing_more_building_ahead_than_the_first_look_ahead_shows_is_met_by_
         plans.first().is_some_and(|&o| close(o, first)),
         "first pass {first}, seen {plans:?}"
     );
-    // The second pass's first window (periods 0-9) sees the demand and
-    // builds from period 2: the optimum.
+    // The second pass's first window (periods 0-8) sees the demand and
+    // builds from period 1: the optimum.
     assert_eq!(windows.stats.strategy, "windows");
     assert!(
         close(windows.objective.unwrap(), optimum),

@@ -58,15 +58,15 @@ pub(crate) struct WindowShape {
 impl WindowShape {
     /// The passes the strategy makes: a first plan from short windows, then
     /// a better one from a longer look-ahead. On Willems chain 38 the first
-    /// comes in a minute, 5.5 % above the optimum; the second in about
-    /// four, 0.2 % above it (`docs/performance.md`).
+    /// comes in 65 s, 5.5 % above the optimum; the second in another 195 s,
+    /// 0.75 % above it, both passes within 300 s (`docs/performance.md`).
     pub(crate) const PASSES: [WindowShape; 2] = [
         WindowShape {
             length: 7,
             commit: 4,
         },
         WindowShape {
-            length: 10,
+            length: 9,
             commit: 4,
         },
     ];
@@ -202,11 +202,6 @@ pub(crate) fn solve_windows(
                 deadline,
             )?
             .map(|b| b.min(cost));
-            if std::env::var_os("CHAINPLAN_DEBUG_BOUND").is_some() {
-                eprintln!(
-                    "windows bound: relaxed {relaxed:?}, decomposed {decomposed:?}, cost {cost}"
-                );
-            }
             match (relaxed, decomposed) {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),

@@ -114,10 +114,12 @@ pub struct SolveArgs {
     #[arg(long, value_enum, default_value_t = Algorithm::Auto)]
     pub lp_algorithm: Algorithm,
     /// How the plan is made: `exact`; `fast` (a first-order plan repaired to
-    /// feasibility, with a bound, for large linear programs); `auto` (exact,
-    /// or with --time-limit on a large linear program the fast plan first and
-    /// the exact solve in the time left). `repair` is for re-plans, which the
-    /// service runs.
+    /// feasibility, with a bound, for large linear programs); `windows`
+    /// (relax-and-fix over overlapping time windows, for long linear programs
+    /// whose lanes carry one item each); `auto` (exact, or with --time-limit
+    /// on a large linear program a first plan by windows or fast, by the
+    /// chain's shape, and the exact solve in the time left). `repair` is for
+    /// re-plans, which the service runs.
     #[arg(long, value_name = "S", default_value = "auto")]
     pub strategy: Strategy,
     /// What to print on standard output.
