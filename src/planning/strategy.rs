@@ -109,7 +109,7 @@ fn by_strategy(doc: &NetworkDoc, options: &SolveOptions, goals: &Goals) -> Resul
         first = fast_rounds(doc, options, goals, &deadline, started, &fits)?;
     }
     let first = match first {
-        First::Plan(plan) => plan,
+        First::Plan(plan) => *plan,
         // A MILP, or no first plan: the exact solve, in the time left.
         First::NotLinear | First::Nothing => {
             return exact(doc, &within(options, &deadline), goals, started)
@@ -134,7 +134,7 @@ fn by_strategy(doc: &NetworkDoc, options: &SolveOptions, goals: &Goals) -> Resul
 
 /// What the strategies before the exact solve gave.
 enum First {
-    Plan(Plan),
+    Plan(Box<Plan>),
     /// The model has integer columns: only the exact solve is for it.
     NotLinear,
     /// No plan in the time given.
@@ -192,7 +192,7 @@ fn windows_round(
             break;
         }
     }
-    Ok(best.map_or(First::Nothing, First::Plan))
+    Ok(best.map_or(First::Nothing, |plan| First::Plan(Box::new(plan))))
 }
 
 /// The shapes of the passes of the time windows: `CHAINPLAN_WINDOWS=L,C`
@@ -249,7 +249,7 @@ fn fast_rounds(
             break;
         }
     }
-    Ok(best.map_or(First::Nothing, First::Plan))
+    Ok(best.map_or(First::Nothing, |plan| First::Plan(Box::new(plan))))
 }
 
 /// Whether a stage is solved by local repair: when asked, or
