@@ -164,3 +164,31 @@ fn a_milp_is_solved_exactly_and_a_re_plan_is_refused_at_strategy() {
         other => panic!("expected an option error, got {other:?}"),
     }
 }
+
+#[test]
+fn a_lead_time_longer_than_the_look_ahead_widens_the_windows() {
+    // Seven periods on the lane: a unit for the demand due in period 10
+    // must leave the plant by period 3, which a 7-period window settling
+    // periods 0-3 could not see arrive. The windows grow to 4 + 7 periods.
+    let doc = doc(json!({
+        "horizon": {"periods": 12},
+        "items": [{"id": "p"}],
+        "enterprises": [{"id": "lead", "role": "leader"}, {"id": "c", "role": "customer"}],
+        "sites": [{"id": "plant", "enterprise": "lead"}, {"id": "dc", "enterprise": "c"}],
+        "lines": [{"id": "l", "site": "plant", "capacity": 10,
+                   "operations": [{"item": "p", "cost": 1}]}],
+        "lanes": [{"id": "sea", "from": "plant", "to": "dc", "items": ["p"], "lead_time": 7}],
+        "demands": [{"id": "d", "site": "dc", "item": "p", "period": 10, "qty": 10}],
+        "policy": {"late_penalty": 5, "unmet_penalty": 100}
+    }));
+    let windows = solve(&doc, &with(Strategy::Windows)).unwrap();
+    assert_eq!(windows.stats.strategy, "windows");
+    // Made and shipped in time: 10 units at 1, nothing late or unmet.
+    assert!(
+        close(windows.objective.unwrap(), 10.0),
+        "{:?}",
+        windows.objective
+    );
+    let violations = check(&doc, &windows);
+    assert!(violations.is_empty(), "{violations:#?}");
+}
