@@ -250,6 +250,60 @@ async fn a_scenario_batch_whose_time_limit_is_far_below_the_exact_solve_answers_
     server.stop().await;
 }
 
+/// A criticality sweep over more outages than its deadline leaves time for
+/// answers within the deadline (without it, the caller would get
+/// `DEADLINE_EXCEEDED` and nothing): the outages solved by then ranked,
+/// each with its plan's status, and the rest listed as failed, saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_criticality_sweep_answers_within_its_deadline_and_names_the_outages_it_did_not_reach() {
+    let chain = generate(&GeneratorSpec {
+        suppliers: 60,
+        items_per_tier: 6,
+        periods: 13,
+        customers: 6,
+        seed: 3,
+        ..GeneratorSpec::default()
+    });
+    let suppliers = chain
+        .enterprises
+        .iter()
+        .filter(|e| e.role == chainplan::model::Role::Supplier)
+        .count();
+    let server = TestServer::start(None, 1, 2).await;
+    let (mut net, _, _) = clients(&server, open).await;
+    let mut scen = scenario_client(&server, open()).await;
+    put(&mut net, &chain).await;
+    let mut request = tonic::Request::new(pb::SweepCriticalityRequest {
+        network_id: NET.into(),
+        network_version: 0,
+        periods: Some(pb::ScenarioPeriods { first: 2, last: 5 }),
+        time_limit_seconds: None,
+    });
+    request.set_timeout(std::time::Duration::from_secs(3));
+    let swept = scen.sweep_criticality(request).await.unwrap().into_inner();
+    assert_eq!(
+        swept.ranking.len() + swept.skipped.len() + swept.failed.len(),
+        suppliers
+    );
+    assert!(!swept.failed.is_empty(), "every outage solved in 3 s");
+    for f in &swept.failed {
+        assert!(
+            f.reason.contains("deadline") || f.reason.contains("no_solution"),
+            "{f:?}"
+        );
+    }
+    for r in &swept.ranking {
+        assert!(
+            matches!(
+                r.status(),
+                pb::PlanStatus::Optimal | pb::PlanStatus::Feasible | pb::PlanStatus::Infeasible
+            ),
+            "{r:?}"
+        );
+    }
+    server.stop().await;
+}
+
 #[test]
 fn a_scenario_batch_and_the_criticality_sweep_solve_each_scenario_by_the_strategy_asked() {
     use chainplan::model::scenario::{PeriodRange, ScenarioChange};

@@ -574,3 +574,57 @@ fn warm_started_scenarios_find_the_same_optimum() {
         "{cold} vs {warm}"
     );
 }
+
+/// A batch whose `ends_by` has passed solves nothing more: each scenario
+/// comes back `NotStarted`, reported as failed to the progress callback,
+/// and the sweep lists every outage as failed with that reason, ranking
+/// none. A deadline still ahead changes nothing.
+#[test]
+fn a_batch_past_its_deadline_starts_no_scenario_and_says_so() {
+    let doc = read_doc(&gearbox_path());
+    let scenarios = vec![
+        ("demand_up".to_string(), read_changes("demand_up.json")),
+        ("carbon_80".to_string(), read_changes("carbon_80.json")),
+    ];
+    let past = SolveOptions {
+        ends_by: Some(std::time::Instant::now()),
+        ..options()
+    };
+    let events = Mutex::new(Vec::new());
+    let results = solve_batch(&doc, &scenarios, &past, 2, |name, event| {
+        events.lock().unwrap().push((name.to_string(), event));
+    });
+    assert_eq!(results.len(), 2);
+    for (name, result) in &results {
+        assert!(
+            matches!(result, Err(BatchError::NotStarted)),
+            "{name}: {result:?}"
+        );
+    }
+    let events = events.into_inner().unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events
+        .iter()
+        .all(|(_, e)| matches!(e, ScenarioProgress::Failed)));
+
+    let ahead = SolveOptions {
+        ends_by: Some(std::time::Instant::now() + std::time::Duration::from_secs(600)),
+        ..options()
+    };
+    for (name, result) in solve_batch(&doc, &scenarios, &ahead, 2, |_, _| {}) {
+        let (_, plan) = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(plan.status, PlanStatus::Optimal, "{name}");
+    }
+
+    let chain = read_doc(&fixture("small_chain.json"));
+    let base = solved(&chain);
+    let periods = PeriodRange { first: 0, last: 1 };
+    let swept = criticality(&chain, &base, periods, &past, 2);
+    assert!(swept.suppliers.is_empty(), "{:?}", swept.suppliers);
+    let failed: Vec<&str> = swept.failed.iter().map(|f| f.enterprise.as_str()).collect();
+    assert_eq!(failed, ["sup-a", "sup-b"]);
+    for f in &swept.failed {
+        assert!(f.reason.contains("deadline"), "{}", f.reason);
+    }
+    assert_eq!(swept.skipped, ["sup-c"]);
+}

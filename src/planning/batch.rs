@@ -26,6 +26,10 @@ pub enum BatchError {
     /// The changed document could not be solved.
     #[error(transparent)]
     Solve(#[from] PlanError),
+    /// The batch's [`SolveOptions::ends_by`] passed before a worker was
+    /// free to take the scenario up.
+    #[error("not solved: the deadline passed before a worker was free")]
+    NotStarted,
 }
 
 fn join(problems: &[Problem]) -> String {
@@ -67,6 +71,11 @@ pub enum ScenarioProgress {
 /// once a second while it solves (this replaces `options.progress`), and
 /// when it ends. `options.cancel` stops every solve of the batch.
 ///
+/// With [`SolveOptions::ends_by`], the batch answers by then: each solve
+/// gets at most the time left (and so the best plan it has by then, as a
+/// single solve under its time limit), and a scenario no worker was free
+/// for before it gives [`BatchError::NotStarted`].
+///
 /// Set `options.warm_start` to the base plan so that each MILP scenario
 /// starts from the base plan's setups and renovation dates: under a time
 /// limit its first incumbent is then about as good as the base plan, where
@@ -95,6 +104,12 @@ pub fn solve_batch(
                 let Some((_, changes)) = scenarios.get(k) else {
                     break;
                 };
+                if options.past_ends_by() {
+                    *results[k].lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(Err(BatchError::NotStarted));
+                    let _ = report.send((k, ScenarioProgress::Failed));
+                    continue;
+                }
                 let _ = report.send((k, ScenarioProgress::Started));
                 let mut own = options.clone();
                 // The solver's ticker needs a 'static callback; the channel

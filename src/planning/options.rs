@@ -207,6 +207,11 @@ pub struct SolveOptions {
     pub max_model_mb: Option<u64>,
     /// How the plan is made.
     pub strategy: Strategy,
+    /// When the caller must have its answer, its deadline less the time to
+    /// send it: a solve takes at most the time left until then, whatever
+    /// `time_limit_seconds` says, and a batch of solves (`solve_batch`, the
+    /// criticality sweep) starts no scenario after it.
+    pub ends_by: Option<Instant>,
 }
 
 impl std::fmt::Debug for SolveOptions {
@@ -225,11 +230,39 @@ impl std::fmt::Debug for SolveOptions {
             .field("baseline", &self.baseline)
             .field("max_model_mb", &self.max_model_mb)
             .field("strategy", &self.strategy)
+            .field("ends_by", &self.ends_by)
             .field(
                 "warm_start",
                 &self.warm_start.as_ref().map(|p| (p.status, p.objective)),
             )
             .finish_non_exhaustive()
+    }
+}
+
+impl SolveOptions {
+    /// The options with `time_limit_seconds` cut to the time left until
+    /// `ends_by` (a millisecond at least, so that a late solve still says
+    /// how long its first plan needs rather than failing).
+    pub(crate) fn within_ends_by(&self) -> SolveOptions {
+        let mut options = self.clone();
+        if let Some(end) = self.ends_by {
+            let left = end
+                .saturating_duration_since(Instant::now())
+                .as_secs_f64()
+                .max(1e-3);
+            options.time_limit_seconds = match self.time_limit_seconds {
+                // A limit out of range is left for `check_options` to refuse.
+                Some(t) if !(t.is_finite() && t > 0.0) => Some(t),
+                Some(t) => Some(t.min(left)),
+                None => Some(left),
+            };
+        }
+        options
+    }
+
+    /// Whether `ends_by` has passed.
+    pub(crate) fn past_ends_by(&self) -> bool {
+        self.ends_by.is_some_and(|end| Instant::now() >= end)
     }
 }
 

@@ -215,14 +215,16 @@ fn in_region(
     o
 }
 
-/// Whether a repair is expected to pay: the part of the chain the causes
-/// reach is at most a third of it. On the generated chains, where every
-/// supplier feeds the leader through several alternative sources, a tier-1
-/// line's reach is 80 of 180 sites, and its repair widens to the whole
-/// chain (`docs/performance.md`).
+/// Whether a repair has a region to start from: the part of the chain the
+/// causes reach is less than the whole of it. A repair whose region must
+/// widen to the whole chain costs its region's solve on top of the exact
+/// re-plan (on the 180-site generated chain a tier-1 line reaches 80 sites
+/// and widens to all), but where the exact re-plan does not fit the time
+/// limit its region's plan is the only plan in time
+/// (`docs/performance.md`).
 pub(crate) fn worth_repairing(doc: &NetworkDoc, causes: &[String]) -> bool {
     let graph = ChainGraph::build(doc);
-    initial_region(doc, &graph, causes).is_some_and(|r| 3 * r.len() <= doc.sites.len())
+    initial_region(doc, &graph, causes).is_some_and(|r| r.len() < doc.sites.len())
 }
 
 /// The part of the chain `causes` (line, site or enterprise ids) can

@@ -1,6 +1,6 @@
 //! The planning pipeline: check the request, then solve each stage the
-//! document's objective asks for with a strategy. Today one strategy, the
-//! exact solve of `exact`; a cost objective is one stage, a lexicographic
+//! document's objective asks for by the strategy the options and the model
+//! call for (`strategy`); a cost objective is one stage, a lexicographic
 //! one a stage per goal (`objectives`).
 
 use super::check::check_document;
@@ -29,6 +29,7 @@ use crate::model::{NetworkDoc, Objective, Plan};
 /// when HiGHS itself fails, `Cancelled` when [`SolveOptions::cancel`] stops
 /// the solve before it has a plan.
 pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError> {
+    let options = &options.within_ends_by();
     check_document(doc, options)?;
     match &doc.policy.objective {
         Objective::Cost => solve_stage(doc, options, &Goals::default()),

@@ -17,12 +17,11 @@ use crate::server::pb;
 use crate::server::pb::planning_service_server::PlanningService;
 use crate::server::publish::publish_plan;
 use crate::server::replan::{start_replan, ReplanRequest};
-use crate::server::state::AppState;
+use crate::server::state::{grpc_timeout, AppState};
 use crate::server::status::{check_id, ServiceError};
 use crate::store::{NetworkVersion, PlanRecord};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
@@ -31,39 +30,7 @@ pub struct PlanningApi {
     pub state: AppState,
 }
 
-/// Time kept back from the caller's deadline for building the model before
-/// the solver and the answer after it: this much, plus a fifth of the deadline.
-const DEADLINE_MARGIN: Duration = Duration::from_millis(250);
-
-/// The caller's deadline from the `grpc-timeout` header, if it sent one.
-pub fn grpc_timeout<T>(request: &Request<T>) -> Option<Duration> {
-    let text = request.metadata().get("grpc-timeout")?.to_str().ok()?;
-    let (digits, unit) = text.split_at(text.len().checked_sub(1)?);
-    let n: u64 = digits.parse().ok()?;
-    Some(match unit {
-        "H" => Duration::from_secs(n.saturating_mul(3600)),
-        "M" => Duration::from_secs(n.saturating_mul(60)),
-        "S" => Duration::from_secs(n),
-        "m" => Duration::from_millis(n),
-        "u" => Duration::from_micros(n),
-        "n" => Duration::from_nanos(n),
-        _ => return None,
-    })
-}
-
 impl PlanningApi {
-    /// The time limit of a solve: the caller's option, bounded by its
-    /// deadline and by the server's maximum; the server default otherwise.
-    fn time_limit(&self, asked: Option<f64>, deadline: Option<Duration>) -> f64 {
-        let limits = self.state.limits;
-        let mut limit = asked.unwrap_or(limits.default_time_limit.as_secs_f64());
-        if let Some(d) = deadline {
-            let margin = DEADLINE_MARGIN + d / 5;
-            limit = limit.min(d.saturating_sub(margin).as_secs_f64().max(0.05));
-        }
-        limit.min(limits.max_time_limit.as_secs_f64())
-    }
-
     /// The network version a solve plans, refused at once when its model
     /// is over this server's memory budget (stored before the budget was
     /// lowered, or by another replica), rather than by the job.
@@ -218,7 +185,8 @@ impl PlanningService for PlanningApi {
             options,
         } = request.into_inner();
         let mut options = records::solve_options("options", options.as_ref())?;
-        options.time_limit_seconds = Some(self.time_limit(options.time_limit_seconds, deadline));
+        options.time_limit_seconds =
+            Some(self.state.time_limit(options.time_limit_seconds, deadline));
         let network = self.network(&network_id, network_version).await?;
         let job = self
             .submit_solve(network, self.state.bounded(options))
@@ -241,7 +209,7 @@ impl PlanningService for PlanningApi {
             options,
         } = request.into_inner();
         let mut options = records::solve_options("options", options.as_ref())?;
-        options.time_limit_seconds = Some(self.time_limit(options.time_limit_seconds, None));
+        options.time_limit_seconds = Some(self.state.time_limit(options.time_limit_seconds, None));
         let network = self.network(&network_id, network_version).await?;
         let version = network.version;
         let job = self
@@ -399,7 +367,7 @@ impl PlanningService for PlanningApi {
                 let _permit = self.state.pool.admit()?;
                 let cancel = CancelFlag::new();
                 let options = self.state.bounded(SolveOptions {
-                    time_limit_seconds: Some(self.time_limit(None, deadline)),
+                    time_limit_seconds: Some(self.state.time_limit(None, deadline)),
                     cancel: Some(cancel.flag()),
                     ..SolveOptions::default()
                 });
@@ -439,7 +407,8 @@ impl PlanningService for PlanningApi {
             return Err(ServiceError::invalid("stability_penalty", reason).into());
         }
         let mut options = records::solve_options("options", options.as_ref())?;
-        options.time_limit_seconds = Some(self.time_limit(options.time_limit_seconds, deadline));
+        options.time_limit_seconds =
+            Some(self.state.time_limit(options.time_limit_seconds, deadline));
         let options = self.state.bounded(options);
         let network = self.network(&network_id, network_version).await?;
         check_freeze("freeze_until", freeze_until, &network)?;

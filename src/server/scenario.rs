@@ -21,13 +21,13 @@ use crate::server::convert::scenario_records::{
 use crate::server::jobs::CancelFlag;
 use crate::server::pb;
 use crate::server::pb::scenario_service_server::ScenarioService;
-use crate::server::state::AppState;
+use crate::server::state::{grpc_timeout, solving_ends_by, AppState};
 use crate::server::status::{check_id, check_text, ServiceError};
 use crate::store::{NetworkChange, NetworkVersion, PlanOrigin, PlanRecord, ScenarioRecord};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
@@ -66,7 +66,15 @@ fn change_problems(
 }
 
 impl ScenarioApi {
-    fn options(&self, time_limit: Option<f64>) -> Result<SolveOptions, ServiceError> {
+    /// The options of each solve of a batch or sweep: `time_limit` (each
+    /// scenario's) checked and bounded like a solve's, and the whole call
+    /// ending by the caller's `deadline`, each solve giving the best plan
+    /// it has by then and the scenarios not started by then reported so.
+    fn options(
+        &self,
+        time_limit: Option<f64>,
+        deadline: Option<Duration>,
+    ) -> Result<SolveOptions, ServiceError> {
         if let Some(t) = time_limit {
             if !t.is_finite() || t <= 0.0 {
                 return Err(ServiceError::invalid(
@@ -75,13 +83,9 @@ impl ScenarioApi {
                 ));
             }
         }
-        let limits = self.state.limits;
         Ok(self.state.bounded(SolveOptions {
-            time_limit_seconds: Some(
-                time_limit
-                    .unwrap_or(limits.default_time_limit.as_secs_f64())
-                    .min(limits.max_time_limit.as_secs_f64()),
-            ),
+            time_limit_seconds: Some(self.state.time_limit(time_limit, deadline)),
+            ends_by: solving_ends_by(deadline),
             ..SolveOptions::default()
         }))
     }
@@ -279,12 +283,13 @@ impl ScenarioService for ScenarioApi {
         request: Request<pb::SolveScenariosRequest>,
     ) -> Result<Response<Self::SolveScenariosStream>, Status> {
         Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let deadline = grpc_timeout(&request);
         let pb::SolveScenariosRequest {
             scenario_ids,
             time_limit_seconds,
         } = request.into_inner();
         let scenarios = self.scenarios(&scenario_ids).await?;
-        let mut options = self.options(time_limit_seconds)?;
+        let mut options = self.options(time_limit_seconds, deadline)?;
         // The batch takes one place in the solve queue and at most one
         // thread per solver worker.
         let admission = self.state.pool.admit()?;
@@ -468,6 +473,7 @@ impl ScenarioService for ScenarioApi {
         request: Request<pb::SweepCriticalityRequest>,
     ) -> Result<Response<pb::SweepCriticalityResponse>, Status> {
         Caller::of(&request).require(Need::ErpOrPlanner)?;
+        let deadline = grpc_timeout(&request);
         let pb::SweepCriticalityRequest {
             network_id,
             network_version,
@@ -495,7 +501,7 @@ impl ScenarioService for ScenarioApi {
             )
             .into());
         }
-        let mut options = self.options(time_limit_seconds)?;
+        let mut options = self.options(time_limit_seconds, deadline)?;
         // The sweep runs many solves on the pool's workers: it takes a
         // place in the solve queue like a scenario batch, and stops when
         // its caller goes away.

@@ -13,8 +13,9 @@ use crate::server::replan::{start_replan, ReplanRequest};
 use crate::server::status::ServiceError;
 use crate::store::{NetworkChange, NetworkVersion, PlanRecord, ReplanMode, ReplanPolicy, Store};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
+use tonic::Request;
 
 /// Bounds on what a caller may ask of the solver.
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +51,37 @@ pub struct AppState {
     pub limits: SolveLimits,
     /// Becomes true when the server shuts down: streams end.
     pub shutdown: watch::Receiver<bool>,
+}
+
+/// Time kept back from the caller's deadline for building the model before
+/// the solver and the answer after it: this much, plus a fifth of the deadline.
+const DEADLINE_MARGIN: Duration = Duration::from_millis(250);
+
+/// The caller's deadline from the `grpc-timeout` header, if it sent one.
+pub fn grpc_timeout<T>(request: &Request<T>) -> Option<Duration> {
+    let text = request.metadata().get("grpc-timeout")?.to_str().ok()?;
+    let (digits, unit) = text.split_at(text.len().checked_sub(1)?);
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n.saturating_mul(3600)),
+        "M" => Duration::from_secs(n.saturating_mul(60)),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+/// The time of a deadline `d` left for solving, after [`DEADLINE_MARGIN`].
+fn solving_share(d: Duration) -> Duration {
+    d.saturating_sub(DEADLINE_MARGIN + d / 5)
+}
+
+/// When the solving of a call with deadline `deadline` (from now) must
+/// end, so that its answer still reaches the caller in time.
+pub fn solving_ends_by(deadline: Option<Duration>) -> Option<Instant> {
+    deadline.map(|d| Instant::now() + solving_share(d))
 }
 
 /// A re-plan that a change started.
@@ -249,6 +281,17 @@ impl AppState {
             return Err(ServiceError::invalid(prefix, reason));
         }
         Ok(())
+    }
+
+    /// The time limit of a solve: the caller's option, bounded by its
+    /// deadline and by the server's maximum; the server default otherwise.
+    pub fn time_limit(&self, asked: Option<f64>, deadline: Option<Duration>) -> f64 {
+        let limits = self.limits;
+        let mut limit = asked.unwrap_or(limits.default_time_limit.as_secs_f64());
+        if let Some(d) = deadline {
+            limit = limit.min(solving_share(d).as_secs_f64().max(0.05));
+        }
+        limit.min(limits.max_time_limit.as_secs_f64())
     }
 
     /// Solve options held to this server's memory budget.

@@ -115,6 +115,8 @@ pub fn whatif(args: &WhatifArgs) -> Result<(), Exit> {
                 ));
             }
             Err(BatchError::Solve(e)) => return Err(e.into()),
+            // Only a batch with `ends_by` leaves a scenario unstarted.
+            Err(e @ BatchError::NotStarted) => return Err(Exit::Internal(e.into())),
         }
     }
 

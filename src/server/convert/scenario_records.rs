@@ -412,9 +412,18 @@ pub fn criticality_to_pb(c: &Criticality) -> pb::SweepCriticalityResponse {
                 fill_rate_drop: s.fill_rate_drop.unwrap_or(1.0),
                 late: s.late_delta.unwrap_or(0.0),
                 unmet: s.unmet_delta.unwrap_or(0.0),
+                status: plan_status_to_pb(s.status) as i32,
             })
             .collect(),
         skipped: c.skipped.clone(),
+        failed: c
+            .failed
+            .iter()
+            .map(|f| pb::FailedOutage {
+                enterprise: f.enterprise.clone(),
+                reason: f.reason.clone(),
+            })
+            .collect(),
     }
 }
 
