@@ -5,6 +5,7 @@ use super::error::PlanError;
 use super::progress::ProgressFn;
 use super::replan::Baseline;
 use crate::model::Plan;
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -242,22 +243,24 @@ impl std::fmt::Debug for SolveOptions {
 impl SolveOptions {
     /// The options with `time_limit_seconds` cut to the time left until
     /// `ends_by` (a millisecond at least, so that a late solve still says
-    /// how long its first plan needs rather than failing).
-    pub(crate) fn within_ends_by(&self) -> SolveOptions {
+    /// how long its first plan needs rather than failing); borrowed as they
+    /// are without `ends_by`, since a re-plan's options carry its base plan.
+    pub(crate) fn within_ends_by(&self) -> Cow<'_, SolveOptions> {
+        let Some(end) = self.ends_by else {
+            return Cow::Borrowed(self);
+        };
+        let left = end
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64()
+            .max(1e-3);
         let mut options = self.clone();
-        if let Some(end) = self.ends_by {
-            let left = end
-                .saturating_duration_since(Instant::now())
-                .as_secs_f64()
-                .max(1e-3);
-            options.time_limit_seconds = match self.time_limit_seconds {
-                // A limit out of range is left for `check_options` to refuse.
-                Some(t) if !(t.is_finite() && t > 0.0) => Some(t),
-                Some(t) => Some(t.min(left)),
-                None => Some(left),
-            };
-        }
-        options
+        options.time_limit_seconds = match self.time_limit_seconds {
+            // A limit out of range is left for `check_options` to refuse.
+            Some(t) if !(t.is_finite() && t > 0.0) => Some(t),
+            Some(t) => Some(t.min(left)),
+            None => Some(left),
+        };
+        Cow::Owned(options)
     }
 
     /// Whether `ends_by` has passed.

@@ -29,7 +29,7 @@ use crate::model::{NetworkDoc, Objective, Plan};
 /// when HiGHS itself fails, `Cancelled` when [`SolveOptions::cancel`] stops
 /// the solve before it has a plan.
 pub fn solve(doc: &NetworkDoc, options: &SolveOptions) -> Result<Plan, PlanError> {
-    let options = &options.within_ends_by();
+    let options = &*options.within_ends_by();
     check_document(doc, options)?;
     match &doc.policy.objective {
         Objective::Cost => solve_stage(doc, options, &Goals::default()),
