@@ -2,7 +2,8 @@
 #
 #   make deps     install what HiGHS needs to build from source (and redis-server)
 #   make build    release build
-#   make run      start the gRPC server with the demo chain examples/data/gearbox.json loaded
+#   make run      start the server with the demo chain examples/data/gearbox.json loaded:
+#                 gRPC on 127.0.0.1:50051, the console on http://127.0.0.1:8080/
 #   make test     fmt check, clippy, cargo test (with a local Redis for the store tests),
 #                 fuzzing included at 256 cases per property
 #   make fuzz     the fuzz properties only, at FUZZ_CASES cases each (default 20000)
@@ -21,6 +22,7 @@ SHELL := /bin/bash
 CARGO       ?= cargo
 BIN         := ./target/release/chainplan
 DEMO        ?= examples/data/gearbox.json
+HTTP_ADDR   ?= 127.0.0.1:8080
 BENCH_DATA  ?=
 ORACLE      ?=
 
@@ -95,14 +97,17 @@ deps:
 build: deps
 	$(CARGO) build --release
 
-## run: solve the demo chain and print the plan summary.
+## run: serve the demo chain over gRPC and HTTP (console, portal, JSON API).
 run: build
-	@echo "chainplan: the demo chain is network \"demo\"; try, from another shell:"
+	@echo "chainplan: the demo chain is network \"demo\"."
+	@echo "  console:         http://$(HTTP_ADDR)/"
+	@echo "  supplier portal: http://$(HTTP_ADDR)/portal"
+	@echo "From another shell, try:"
 	@echo "  cargo run --release --example erp_client"
 	@echo "  cargo run --release --example supplier_client -- gearworks"
 	@echo "  grpcurl -plaintext 127.0.0.1:50051 list"
 	@echo "  ./target/release/chainplan solve $(DEMO) --format summary   # the same plan offline"
-	$(BIN) serve --load $(DEMO) --network-id demo
+	$(BIN) serve --load $(DEMO) --network-id demo --http $(HTTP_ADDR)
 
 ## test: formatting, lints and tests; stops the Redis it started even on failure.
 ## Everything uses the release profile: HiGHS (built from source by a build

@@ -1,12 +1,15 @@
-//! The gRPC transport: tonic services over the store and the planning core.
+//! The transport: tonic services over the store and the planning core, and
+//! the HTTP face (`http/`: console, JSON API, metrics) that calls them.
 //! Proto types stop at `convert.rs` and `records.rs`; `status.rs` alone picks
-//! gRPC codes. [`run`] serves until its shutdown future resolves, as in
-//! mini-redis, so tests can start a server on port 0 and stop it.
+//! status codes. [`run`] and [`run_with_http`] serve until their shutdown
+//! future resolves, as in mini-redis, so tests can start a server on port 0
+//! and stop it.
 
 pub mod auth;
 pub mod client;
 pub mod codec;
 pub mod convert;
+pub mod http;
 pub mod impact;
 pub mod jobs;
 pub mod limits;
@@ -94,6 +97,8 @@ pub enum ServeError {
     Listener(#[from] std::io::Error),
     #[error("transport: {0}")]
     Transport(#[from] tonic::transport::Error),
+    #[error("http: {0}")]
+    Http(std::io::Error),
 }
 
 /// Serves the chainplan API on `listener` until `shutdown` resolves; then
@@ -107,10 +112,30 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
+    run_with_http(config, listener, None, shutdown).await
+}
+
+/// As [`run`], and also the console, the JSON API and the metrics on
+/// `http` when given, over the same state; both stop together.
+///
+/// # Errors
+/// As [`run`]; the HTTP listener failing.
+pub async fn run_with_http(
+    config: ServerConfig,
+    listener: TcpListener,
+    http: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
     let addr = listener.local_addr()?;
+    let http_addr = match &http {
+        Some(http) => Some(http.local_addr()?),
+        None => None,
+    };
     if config.tokens.is_none() {
-        if !addr.ip().is_loopback() {
-            return Err(ServeError::OpenOnPublicAddress(addr));
+        for addr in std::iter::once(addr).chain(http_addr) {
+            if !addr.ip().is_loopback() {
+                return Err(ServeError::OpenOnPublicAddress(addr));
+            }
         }
         tracing::warn!(%addr, "no auth file: the server is open to every caller on loopback");
     }
@@ -149,35 +174,51 @@ pub async fn run(
     let (reflection_v1, reflection_v1alpha) =
         reflection::services().map_err(|e| std::io::Error::other(e.to_string()))?;
 
+    let services = http::api::Services {
+        auth: auth.clone(),
+        network: NetworkApi {
+            state: state.clone(),
+        },
+        planning: PlanningApi {
+            state: state.clone(),
+        },
+        scenario: ScenarioApi {
+            state: state.clone(),
+        },
+        supplier: SupplierApi {
+            state: state.clone(),
+        },
+    };
+    let http_server = http.map(|listener| {
+        let mut stopped = state.shutdown.clone();
+        let router = http::router(services.clone());
+        tracing::info!(addr = ?http_addr, "console and JSON API serving");
+        tokio::spawn(http::serve(router, listener, async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }))
+    });
+
     let intercept =
         |auth: Authenticator| move |req| auth.intercept(req).map_err(tonic::Status::from);
     let network = InterceptedService::new(
-        NetworkServiceServer::new(NetworkApi {
-            state: state.clone(),
-        })
-        .max_decoding_message_size(MAX_REQUEST_BYTES),
+        NetworkServiceServer::new(services.network.clone())
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
         intercept(auth.clone()),
     );
     let planning = InterceptedService::new(
-        PlanningServiceServer::new(PlanningApi {
-            state: state.clone(),
-        })
+        PlanningServiceServer::new(services.planning.clone())
         .max_decoding_message_size(limits::SMALL_REQUEST_BYTES)
         .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
         intercept(auth.clone()),
     );
     let scenario = InterceptedService::new(
-        ScenarioServiceServer::new(ScenarioApi {
-            state: state.clone(),
-        })
+        ScenarioServiceServer::new(services.scenario.clone())
         .max_decoding_message_size(limits::SCENARIO_REQUEST_BYTES)
         .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
         intercept(auth.clone()),
     );
     let supplier = InterceptedService::new(
-        SupplierServiceServer::new(SupplierApi {
-            state: state.clone(),
-        })
+        SupplierServiceServer::new(services.supplier.clone())
         .max_decoding_message_size(limits::SMALL_REQUEST_BYTES)
         .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
         intercept(auth),
@@ -218,6 +259,12 @@ pub async fn run(
         .add_service(scenario)
         .serve_with_incoming_shutdown(incoming(listener), shutdown)
         .await?;
+    if let Some(http_server) = http_server {
+        match http_server.await {
+            Ok(result) => result.map_err(ServeError::Http)?,
+            Err(join) => return Err(ServeError::Http(std::io::Error::other(join))),
+        }
+    }
     // Workers hand their jobs back to the shared queue and stop.
     for worker in workers {
         let _ = tokio::time::timeout(WORKER_STOP, worker).await;

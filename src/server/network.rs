@@ -16,6 +16,7 @@ use tonic::{Request, Response, Status};
 const DEFAULT_PAGE: usize = 100;
 const MAX_PAGE: usize = 1000;
 
+#[derive(Clone)]
 pub struct NetworkApi {
     pub state: AppState,
 }

@@ -26,6 +26,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
+#[derive(Clone)]
 pub struct PlanningApi {
     pub state: AppState,
 }

@@ -81,5 +81,7 @@ pub async fn publish_plan(
             record.network_version, record.network_id, latest.version
         )));
     }
-    Ok(store.publish(publish).await?)
+    let receipt = store.publish(publish).await?;
+    crate::metrics::metrics().published();
+    Ok(receipt)
 }

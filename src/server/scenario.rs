@@ -32,6 +32,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
+#[derive(Clone)]
 pub struct ScenarioApi {
     pub state: AppState,
 }

@@ -1,9 +1,11 @@
-//! The one place that picks gRPC status codes: every error of the store, the
+//! The one place that picks status codes: every error of the store, the
 //! planning core and the services becomes a [`ServiceError`], and that
-//! becomes a `tonic::Status` as in the house table. INVALID_ARGUMENT carries
+//! becomes a `tonic::Status` as in the house table; [`http_status`] gives
+//! the HTTP status of each gRPC code for the JSON API. INVALID_ARGUMENT carries
 //! every field violation as a `BadRequest` detail; INTERNAL says nothing of
 //! its cause to the caller and logs it instead.
 
+use crate::metrics::{metrics, StoreErrorKind};
 use crate::model::text::{clip_chars, id_problem, text_problem};
 use crate::model::{join_path, DocError, Problem};
 use crate::planning::PlanError;
@@ -121,9 +123,15 @@ impl From<StoreError> for ServiceError {
     fn from(err: StoreError) -> ServiceError {
         match err {
             StoreError::NotFound { .. } => ServiceError::NotFound(err.to_string()),
-            StoreError::Conflict(m) => ServiceError::Aborted(m),
+            StoreError::Conflict(m) => {
+                metrics().store_error(StoreErrorKind::Conflict);
+                ServiceError::Aborted(m)
+            }
             StoreError::FailedPrecondition(m) => ServiceError::FailedPrecondition(m),
-            StoreError::Unavailable(m) => ServiceError::Unavailable(m),
+            StoreError::Unavailable(m) => {
+                metrics().store_error(StoreErrorKind::Unavailable);
+                ServiceError::Unavailable(m)
+            }
         }
     }
 }
@@ -185,6 +193,25 @@ impl From<ServiceError> for Status {
                 Status::internal("internal error")
             }
         }
+    }
+}
+
+/// The HTTP status the JSON API answers for a gRPC code: the mapping of
+/// `google.rpc.Code`, so HTTP and gRPC callers read the same table.
+pub fn http_status(code: Code) -> u16 {
+    match code {
+        Code::Ok => 200,
+        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => 400,
+        Code::Unauthenticated => 401,
+        Code::PermissionDenied => 403,
+        Code::NotFound => 404,
+        Code::AlreadyExists | Code::Aborted => 409,
+        Code::ResourceExhausted => 429,
+        Code::Cancelled => 499,
+        Code::Unimplemented => 501,
+        Code::Unavailable => 503,
+        Code::DeadlineExceeded => 504,
+        Code::Unknown | Code::Internal | Code::DataLoss => 500,
     }
 }
 

@@ -8,6 +8,7 @@ use crate::model::edit::{
 };
 use crate::model::text::echo;
 use crate::model::{Problem, Role};
+use crate::metrics::{metrics, OpenStream};
 use crate::server::auth::Caller;
 use crate::server::convert::records;
 use crate::server::pb;
@@ -21,6 +22,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
+#[derive(Clone)]
 pub struct SupplierApi {
     pub state: AppState,
 }
@@ -129,6 +131,10 @@ impl SupplierService for SupplierApi {
         let mut shutdown = self.state.shutdown.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BUFFER);
         tokio::spawn(async move {
+            let _open = OpenStream::open();
+            // Versions read after the first wait arrived while the stream was
+            // open: their delay since publication is what a supplier sees.
+            let mut live = false;
             let mut sent = after_version;
             // A fresh watcher (after_version 0) gets the current allocation
             // whole, then deltas; a resuming one gets every version it missed.
@@ -148,6 +154,11 @@ impl SupplierService for SupplierApi {
                     &log
                 };
                 for version in log {
+                    if live {
+                        if let Ok(after) = version.published_at.elapsed() {
+                            metrics().update_received(after);
+                        }
+                    }
                     let update = records::allocation_update(version, first);
                     first = false;
                     sent = version.version;
@@ -158,6 +169,7 @@ impl SupplierService for SupplierApi {
                         return; // the supplier went away
                     }
                 }
+                live = true;
                 tokio::select! {
                     changed = latest.changed() => if changed.is_err() { return },
                     _ = shutdown.changed() => {

@@ -8,7 +8,7 @@ use chainplan::model::parse_network;
 use chainplan::server::auth::Tokens;
 use chainplan::server::jobs::SharedQueue;
 use chainplan::server::state::{SolveLimits, DEFAULT_MAX_MODEL_MB};
-use chainplan::server::{run, ServerConfig};
+use chainplan::server::{run_with_http, ServerConfig};
 use chainplan::store::{MemoryStore, NetworkChange, RedisStore, Retention, Store};
 use clap::Args;
 use std::net::SocketAddr;
@@ -110,6 +110,12 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CHAINPLAN_ADDR", default_value = "127.0.0.1:50051")]
     addr: SocketAddr,
+    /// Also serve the console (`/`), the supplier portal (`/portal`), the
+    /// JSON API (`/api/v1`) and the metrics (`/metrics`) over HTTP on this
+    /// address. Plain HTTP: give it a loopback address, or put a
+    /// TLS-terminating proxy in front.
+    #[arg(long, env = "CHAINPLAN_HTTP", value_name = "ADDR")]
+    http: Option<SocketAddr>,
     #[command(flatten)]
     store: StoreArgs,
     /// Bearer tokens and their roles (JSON); without it the server is open
@@ -234,7 +240,18 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("binding {}", args.addr))?;
         eprintln!("chainplan serving on {}", listener.local_addr()?);
-        run(config, listener, shutdown_signal()).await?;
+        let http = match args.http {
+            Some(addr) => {
+                let http = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr}"))?;
+                let at = http.local_addr()?;
+                eprintln!("chainplan console: http://{at}/  (supplier portal: http://{at}/portal)");
+                Some(http)
+            }
+            None => None,
+        };
+        run_with_http(config, listener, http, shutdown_signal()).await?;
         Ok(())
     })
 }

@@ -56,8 +56,9 @@ pub fn plan_status_to_pb(s: PlanStatus) -> pb::PlanStatus {
 }
 
 /// A time as a protobuf timestamp.
-pub fn timestamp(t: SystemTime) -> prost_types::Timestamp {
-    prost_types::Timestamp::from(t)
+pub fn timestamp(t: SystemTime) -> pbjson_types::Timestamp {
+    let prost_types::Timestamp { seconds, nanos } = prost_types::Timestamp::from(t);
+    pbjson_types::Timestamp { seconds, nanos }
 }
 
 pub fn network_version(v: &NetworkVersion) -> pb::NetworkVersion {

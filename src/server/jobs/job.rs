@@ -193,3 +193,10 @@ pub(crate) fn plan_failure(err: PlanError) -> JobFailure {
         other => failure(JobFailureKind::Internal, other.to_string()),
     }
 }
+
+/// RESOURCE_EXHAUSTED for a full solve queue (this process's or the shared
+/// one), counted in the metrics.
+pub fn queue_full() -> ServiceError {
+    crate::metrics::metrics().queue_rejected();
+    ServiceError::ResourceExhausted("the solve queue is full; retry later".into())
+}

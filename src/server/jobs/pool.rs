@@ -3,10 +3,11 @@
 //! shared through Redis ([`super::queue`]); either way a place is taken (or
 //! held ahead, [`Reservation`]) before a job is admitted.
 
-use super::job::{failure, Job, JobFailureKind, JobProgress, JobState};
+use super::job::{failure, queue_full, Job, JobFailureKind, JobProgress, JobState};
 use super::queue::SharedQueue;
 use super::run::run_job;
 use super::spec::JobSpec;
+use crate::metrics::metrics;
 use crate::planning::{Phase, Progress};
 use crate::server::status::ServiceError;
 use crate::store::Store;
@@ -83,9 +84,10 @@ impl SolvePool {
     /// RESOURCE_EXHAUSTED when the queue is full, UNAVAILABLE once shutdown began.
     pub fn admit(&self) -> Result<OwnedSemaphorePermit, ServiceError> {
         self.check_open()?;
-        self.admitted.clone().try_acquire_owned().map_err(|_| {
-            ServiceError::ResourceExhausted("the solve queue is full; retry later".into())
-        })
+        self.admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| queue_full())
     }
 
     fn check_open(&self) -> Result<(), ServiceError> {
@@ -126,9 +128,11 @@ impl SolvePool {
             let token = queue.reserve().await?;
             return Ok(Reservation(Held::Shared(queue.clone(), Some(token))));
         }
-        let permit = self.admitted.clone().try_acquire_owned().map_err(|_| {
-            ServiceError::ResourceExhausted("the solve queue is full; retry later".into())
-        })?;
+        let permit = self
+            .admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| queue_full())?;
         Ok(Reservation(Held::Local(permit)))
     }
 
@@ -161,6 +165,7 @@ impl SolvePool {
             return Ok(queue.follow_submitted(&spec, self.store.clone()));
         }
         let admission = reservation;
+        metrics().queue_moved(1);
         let job = Arc::new(Job::new(&spec, JobState::Queued, SystemTime::now()));
         self.lock().insert(job.id.clone(), job.clone());
         let mut options = spec.options.to_solve_options();
@@ -193,6 +198,7 @@ impl SolvePool {
             };
             job.state.send_replace(JobState::Done(result));
             drop(admission);
+            metrics().queue_moved(-1);
             tokio::time::sleep(KEEP_FINISHED).await;
             jobs.lock()
                 .unwrap_or_else(|e| e.into_inner())

@@ -83,7 +83,7 @@ fn phase(name: &str) -> Phase {
 }
 
 fn full() -> ServiceError {
-    ServiceError::ResourceExhausted("the solve queue is full; retry later".into())
+    super::job::queue_full()
 }
 
 /// The shared solve queue as the server uses it.

@@ -6,6 +6,7 @@
 
 use super::job::{failure, plan_failure, JobFailure, JobFailureKind};
 use super::spec::{JobKind, JobSpec};
+use crate::metrics::metrics;
 use crate::model::Plan;
 use crate::planning::{solve, Baseline, SolveOptions};
 use crate::server::impact::replan_impact;
@@ -14,7 +15,7 @@ use crate::server::status::ServiceError;
 use crate::store::{PlanOrigin, PlanRecord, Store, StoreError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 /// Solves `spec` with `options` (cancel flag and progress set by the
 /// caller), stores the plan under the spec's plan id and returns it.
@@ -62,15 +63,23 @@ pub async fn run_job(
         }
     };
     let doc = network.document.clone();
-    let plan = tokio::task::spawn_blocking(move || solve(&doc, &options))
+    let asked = options.strategy.as_str();
+    let started = Instant::now();
+    let solved = tokio::task::spawn_blocking(move || solve(&doc, &options))
         .await
         .map_err(|join| {
             failure(
                 JobFailureKind::Internal,
                 format!("the solver thread failed: {join}"),
             )
-        })?
-        .map_err(plan_failure)?;
+        })?;
+    match &solved {
+        Ok(plan) => {
+            metrics().solve_finished(&plan.stats.strategy, plan.status.as_str(), started.elapsed())
+        }
+        Err(_) => metrics().solve_finished(asked, "failed", started.elapsed()),
+    }
+    let plan = solved.map_err(plan_failure)?;
     if abandon.is_some_and(|a| a.load(Ordering::Relaxed)) {
         return Err(failure(
             JobFailureKind::Cancelled,

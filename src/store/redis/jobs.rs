@@ -100,6 +100,7 @@ fn dropped(e: &RedisError) -> bool {
 }
 
 fn unavailable(e: RedisError) -> StoreError {
+    super::reply::note_broken(&e);
     StoreError::Unavailable(format!("solve queue: {e}"))
 }
 

@@ -215,6 +215,7 @@ async fn run(shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
             },
         };
         tracing::warn!(error = %lost, retry_in = ?backoff, "allocation notifications interrupted");
+        crate::metrics::metrics().redis_reconnected();
         tokio::select! {
             _ = &mut stop => return,
             _ = tokio::time::sleep(backoff) => {}

@@ -8,7 +8,16 @@ use redis::{FromRedisValue, RedisError, Value};
 /// A Redis failure as the store reports it: the backing service could not
 /// do what was asked.
 pub(super) fn redis_error(e: RedisError) -> StoreError {
+    note_broken(&e);
     StoreError::Unavailable(format!("redis: {e}"))
+}
+
+/// Counts a connection found broken: the connection manager opens it again
+/// for the next call (`chainplan_redis_reconnects_total`).
+pub(super) fn note_broken(e: &RedisError) {
+    if e.is_connection_dropped() || e.is_io_error() {
+        crate::metrics::metrics().redis_reconnected();
+    }
 }
 
 /// A reply of an unexpected shape.
