@@ -5,6 +5,7 @@
 
 pub mod checker;
 pub mod docs;
+pub mod http;
 pub mod invariants;
 pub mod processes;
 pub mod raw;
@@ -15,7 +16,7 @@ use chainplan::server::pb;
 use chainplan::server::pb::network_service_client::NetworkServiceClient;
 use chainplan::server::pb::planning_service_client::PlanningServiceClient;
 use chainplan::server::pb::supplier_service_client::SupplierServiceClient;
-use chainplan::server::{run, ServerConfig};
+use chainplan::server::{run_with_http, ServerConfig};
 use chainplan::store::MemoryStore;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -42,6 +43,8 @@ pub fn pb_doc(doc: &NetworkDoc) -> pb::NetworkDocument {
 
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The console and JSON API, when started with [`TestServer::start_http`].
+    pub http: Option<SocketAddr>,
     /// The server's store, whose invariants are checked when it stops.
     pub store: Arc<dyn chainplan::store::Store>,
     stop: Option<oneshot::Sender<()>>,
@@ -59,12 +62,27 @@ impl TestServer {
 
     /// A server with any configuration (a store the test keeps a handle on).
     pub async fn start_config(config: ServerConfig) -> TestServer {
+        TestServer::start_with(config, false).await
+    }
+
+    /// A server with its HTTP face too (console, JSON API, metrics).
+    pub async fn start_http(config: ServerConfig) -> TestServer {
+        TestServer::start_with(config, true).await
+    }
+
+    async fn start_with(config: ServerConfig, with_http: bool) -> TestServer {
         let store = config.store.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let http_listener = if with_http {
+            Some(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+        } else {
+            None
+        };
+        let http = http_listener.as_ref().map(|l| l.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
-            run(config, listener, async {
+            run_with_http(config, listener, http_listener, async {
                 let _ = rx.await;
             })
             .await
@@ -72,6 +90,7 @@ impl TestServer {
         });
         TestServer {
             addr,
+            http,
             store,
             stop: Some(tx),
             handle,
