@@ -1,6 +1,7 @@
 # chainplan: build, run the demo chain, test.
 #
-#   make deps     install what HiGHS needs to build from source (and redis-server)
+#   make deps     install what HiGHS needs to build from source, redis-server, and
+#                 chromium with chromium-driver for the console's browser tests
 #   make build    release build
 #   make run      start the server with the demo chain examples/data/gearbox.json loaded:
 #                 gRPC on 127.0.0.1:50051, the console on http://127.0.0.1:8080/
@@ -73,6 +74,8 @@ deps:
 	  || dpkg -s libclang-dev >/dev/null 2>&1; } || missing+=(libclang-dev); \
 	{ command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; } \
 	  || missing+=(redis-server); \
+	command -v chromium >/dev/null 2>&1 || missing+=(chromium); \
+	command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver); \
 	if [ $${#missing[@]} -eq 0 ]; then \
 	  echo "deps: build tools present"; \
 	elif [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \

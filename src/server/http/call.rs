@@ -209,7 +209,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(req.network_id, "demo");
-        assert_eq!(req.options.unwrap().time_limit_seconds, 5.0);
+        assert_eq!(req.options.unwrap().time_limit_seconds, Some(5.0));
         let err = read_message::<pb::SolveRequest>(
             br#"{"network_id":"other"}"#,
             vec![("network_id".into(), "demo".into())],

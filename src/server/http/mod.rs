@@ -33,6 +33,9 @@ pub fn router(services: Services) -> Router {
             "/metrics",
             get(move |headers: HeaderMap| async move { metrics_text(&auth, &headers) }),
         )
+        // A plan of a large chain is tens of megabytes of JSON and a tenth of
+        // that gzipped; event streams are left alone (the default predicate).
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 /// The figures, for the ERP's or a planner's token (or anyone on an open
