@@ -108,7 +108,12 @@ fn json_doc(doc: &NetworkDoc) -> Value {
 }
 
 async fn call(client: &Client, method: reqwest::Method, url: &str, body: Value) -> Value {
-    let response = client.request(method, url).json(&body).send().await.unwrap();
+    let response = client
+        .request(method, url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let status = response.status();
     let value: Value = response.json().await.unwrap();
     assert!(status.is_success(), "{url}: {status} {value}");
@@ -137,7 +142,12 @@ async fn measure(client: &Client, url: &str) -> (f64, usize, f64, usize) {
             *bytes = body.len();
         }
     }
-    (median(&mut plain), plain_bytes, median(&mut zipped), zipped_bytes)
+    (
+        median(&mut plain),
+        plain_bytes,
+        median(&mut zipped),
+        zipped_bytes,
+    )
 }
 
 fn median(xs: &mut [f64]) -> f64 {
@@ -181,12 +191,18 @@ async fn pages(args: &Args) {
         );
         let plan_id = solved["info"]["plan_id"].as_str().unwrap().to_string();
         for (what, url) in [
-            ("plan page: GET /plans/{id}", format!("{base}/plans/{plan_id}")),
+            (
+                "plan page: GET /plans/{id}",
+                format!("{base}/plans/{plan_id}"),
+            ),
             (
                 "plan page: GET /plans/{id}/explanation",
                 format!("{base}/plans/{plan_id}/explanation"),
             ),
-            ("chain map: GET /networks/{id}", format!("{base}/networks/{name}")),
+            (
+                "chain map: GET /networks/{id}",
+                format!("{base}/networks/{name}"),
+            ),
         ] {
             let (t, b, tz, bz) = measure(&client, &url).await;
             println!("| {name} | {what} | {t:.3} | {b} | {tz:.3} | {bz} |");
@@ -281,13 +297,20 @@ async fn portal(args: &Args) {
             json!({ "request_id": format!("bench-{round}") }),
         )
         .await;
-        let version: u64 = published["publish_version"].as_str().unwrap().parse().unwrap();
-        let updated = published["updated_suppliers"].as_array().map_or(0, Vec::len);
+        let version: u64 = published["publish_version"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let updated = published["updated_suppliers"]
+            .as_array()
+            .map_or(0, Vec::len);
         let expected: usize = (0..args.sessions)
             .filter(|i| {
-                published["updated_suppliers"]
-                    .as_array()
-                    .is_some_and(|u| u.iter().any(|s| s["enterprise"] == suppliers[i % suppliers.len()].as_str()))
+                published["updated_suppliers"].as_array().is_some_and(|u| {
+                    u.iter()
+                        .any(|s| s["enterprise"] == suppliers[i % suppliers.len()].as_str())
+                })
             })
             .count();
         let mut got = 0;
@@ -302,7 +325,9 @@ async fn portal(args: &Args) {
             }
         }
         received_total += got;
-        eprintln!("publish {round}: {updated} suppliers changed, {got} of {expected} streams received");
+        eprintln!(
+            "publish {round}: {updated} suppliers changed, {got} of {expected} streams received"
+        );
     }
     latencies.sort_by(f64::total_cmp);
     let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];

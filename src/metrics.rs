@@ -225,9 +225,7 @@ mod tests {
         m.queue_moved(2);
         m.queue_moved(-1);
         let text = m.render();
-        assert!(text.contains(
-            "chainplan_solves_total{strategy=\"exact\",status=\"optimal\"} 1"
-        ));
+        assert!(text.contains("chainplan_solves_total{strategy=\"exact\",status=\"optimal\"} 1"));
         assert!(text.contains("chainplan_solve_queue_depth 1"));
         assert!(text.contains("chainplan_solve_seconds_bucket{le=\"0.5\",strategy=\"exact\"} 1"));
         assert!(text.ends_with("# EOF\n"));

@@ -96,7 +96,10 @@ async fn the_json_api_runs_the_whole_planning_and_supplier_flow() {
     let gearworks = api(&server, Some("gearworks-token"));
 
     let put = put_demo(&erp).await;
-    assert_eq!(put["network"]["version"], "1", "64-bit integers are strings");
+    assert_eq!(
+        put["network"]["version"], "1",
+        "64-bit integers are strings"
+    );
     let listed = erp.get("/api/v1/networks").await.ok();
     assert_eq!(listed["networks"][0]["network_id"], NET);
     let got = erp
@@ -225,18 +228,67 @@ async fn roles_and_isolation_hold_over_http_as_over_grpc() {
     let plan = format!("/api/v1/plans/{plan_id}");
     let table = [
         // No token, or one the server does not know.
-        refusal(None, Method::GET, "/api/v1/networks", None, 401, "UNAUTHENTICATED"),
-        refusal(Some("stolen"), Method::GET, &net, None, 401, "UNAUTHENTICATED"),
+        refusal(
+            None,
+            Method::GET,
+            "/api/v1/networks",
+            None,
+            401,
+            "UNAUTHENTICATED",
+        ),
+        refusal(
+            Some("stolen"),
+            Method::GET,
+            &net,
+            None,
+            401,
+            "UNAUTHENTICATED",
+        ),
         // A supplier on the ERP's and planners' calls.
-        refusal(g, Method::GET, "/api/v1/networks", None, 403, "PERMISSION_DENIED"),
+        refusal(
+            g,
+            Method::GET,
+            "/api/v1/networks",
+            None,
+            403,
+            "PERMISSION_DENIED",
+        ),
         refusal(g, Method::GET, &net, None, 403, "PERMISSION_DENIED"),
         refusal(g, Method::GET, &plan, None, 403, "PERMISSION_DENIED"),
-        refusal(g, Method::POST, &format!("{net}/solve"), Some(json!({})), 403, "PERMISSION_DENIED"),
-        refusal(g, Method::POST, &format!("{plan}/publish"), Some(json!({})), 403, "PERMISSION_DENIED"),
-        refusal(g, Method::GET, &format!("{net}/scenarios"), None, 403, "PERMISSION_DENIED"),
+        refusal(
+            g,
+            Method::POST,
+            &format!("{net}/solve"),
+            Some(json!({})),
+            403,
+            "PERMISSION_DENIED",
+        ),
+        refusal(
+            g,
+            Method::POST,
+            &format!("{plan}/publish"),
+            Some(json!({})),
+            403,
+            "PERMISSION_DENIED",
+        ),
+        refusal(
+            g,
+            Method::GET,
+            &format!("{net}/scenarios"),
+            None,
+            403,
+            "PERMISSION_DENIED",
+        ),
         refusal(g, Method::GET, "/metrics", None, 403, "PERMISSION_DENIED"),
         // A planner may not write the network or answer for a supplier.
-        refusal(p, Method::PUT, &net, Some(json!({ "document": document() })), 403, "PERMISSION_DENIED"),
+        refusal(
+            p,
+            Method::PUT,
+            &net,
+            Some(json!({ "document": document() })),
+            403,
+            "PERMISSION_DENIED",
+        ),
         refusal(
             p,
             Method::POST,
@@ -316,7 +368,10 @@ async fn roles_and_isolation_hold_over_http_as_over_grpc() {
     let (_, update) = own.next(WAIT).await.unwrap();
     let entries = update["update"]["snapshot"]["entries"].as_array().unwrap();
     assert!(!entries.is_empty());
-    assert!(entries.iter().all(|e| e["site"] == "gearworks-linz"), "{update}");
+    assert!(
+        entries.iter().all(|e| e["site"] == "gearworks-linz"),
+        "{update}"
+    );
     server.stop().await;
 }
 
@@ -341,13 +396,20 @@ async fn bad_requests_name_the_field_and_change_nothing() {
         .post(&format!("{net}/solve"), json!({ "optoins": {} }))
         .await;
     assert_eq!(misspelt.code(), "INVALID_ARGUMENT");
-    assert!(misspelt.body["detail"].as_str().unwrap().contains("optoins"));
+    assert!(misspelt.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("optoins"));
     let not_object = erp
         .call_raw(Method::POST, &format!("{net}/solve"), b"[1,2]".to_vec())
         .await;
     assert_eq!(not_object.fields(), ["$"]);
     let not_json = erp
-        .call_raw(Method::POST, &format!("{net}/solve"), b"{\"options\":".to_vec())
+        .call_raw(
+            Method::POST,
+            &format!("{net}/solve"),
+            b"{\"options\":".to_vec(),
+        )
         .await;
     assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
     let contradicted = erp
@@ -384,8 +446,14 @@ async fn bad_requests_name_the_field_and_change_nothing() {
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
     let missing = erp.get("/api/v1/plans/no-such-plan").await;
-    assert_eq!((missing.status, missing.code()), (StatusCode::NOT_FOUND, "NOT_FOUND"));
-    assert_eq!(erp.get("/api/v1/nothing-here").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        (missing.status, missing.code()),
+        (StatusCode::NOT_FOUND, "NOT_FOUND")
+    );
+    assert_eq!(
+        erp.get("/api/v1/nothing-here").await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // Nothing of that changed the network.
     let got = erp.get(&net).await.ok();
@@ -460,7 +528,9 @@ async fn metrics_parse_and_move_with_solves_and_publishes() {
     .ok();
     stream.next(WAIT).await.expect("the update");
     let after = parse_metrics(&erp.text("/metrics").await.2);
-    let moved = |series: &str| after.get(series).copied().unwrap_or(0.0) - before.get(series).copied().unwrap_or(0.0);
+    let moved = |series: &str| {
+        after.get(series).copied().unwrap_or(0.0) - before.get(series).copied().unwrap_or(0.0)
+    };
     // Other tests of this process may solve too: at least ours counted.
     assert!(moved(solves) >= 1.0, "{after:?}");
     assert!(moved("chainplan_solve_seconds_count{strategy=\"exact\"}") >= 1.0);

@@ -207,20 +207,20 @@ pub async fn run_with_http(
     );
     let planning = InterceptedService::new(
         PlanningServiceServer::new(services.planning.clone())
-        .max_decoding_message_size(limits::SMALL_REQUEST_BYTES)
-        .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
+            .max_decoding_message_size(limits::SMALL_REQUEST_BYTES)
+            .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
         intercept(auth.clone()),
     );
     let scenario = InterceptedService::new(
         ScenarioServiceServer::new(services.scenario.clone())
-        .max_decoding_message_size(limits::SCENARIO_REQUEST_BYTES)
-        .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
+            .max_decoding_message_size(limits::SCENARIO_REQUEST_BYTES)
+            .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
         intercept(auth.clone()),
     );
     let supplier = InterceptedService::new(
         SupplierServiceServer::new(services.supplier.clone())
-        .max_decoding_message_size(limits::SMALL_REQUEST_BYTES)
-        .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
+            .max_decoding_message_size(limits::SMALL_REQUEST_BYTES)
+            .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
         intercept(auth),
     );
 

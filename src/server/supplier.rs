@@ -3,12 +3,12 @@
 //! only (see `auth.rs`); asking for another is PERMISSION_DENIED and says
 //! nothing about it.
 
+use crate::metrics::{metrics, OpenStream};
 use crate::model::edit::{
     apply_capacity_changes, CapacityChange, CapacityEdit, EditProblem, Edited,
 };
 use crate::model::text::echo;
 use crate::model::{Problem, Role};
-use crate::metrics::{metrics, OpenStream};
 use crate::server::auth::Caller;
 use crate::server::convert::records;
 use crate::server::pb;

@@ -177,7 +177,10 @@ impl Events {
                 if data.is_empty() {
                     continue; // a comment (keep-alive)
                 }
-                return Some((name, serde_json::from_str(&data).expect("event data is JSON")));
+                return Some((
+                    name,
+                    serde_json::from_str(&data).expect("event data is JSON"),
+                ));
             }
             let chunk = tokio::time::timeout_at(deadline, self.bytes.next())
                 .await

@@ -111,7 +111,12 @@ impl Browser {
     /// Types into a field, or picks the option of that value in a select.
     pub async fn fill(&self, css: &str, text: &str) {
         let field = self.wait_for(css).await;
-        if field.tag_name().await.unwrap().eq_ignore_ascii_case("select") {
+        if field
+            .tag_name()
+            .await
+            .unwrap()
+            .eq_ignore_ascii_case("select")
+        {
             // Options may come with data the page is still loading.
             let option = format!("{css} option[value={text:?}]");
             self.wait_for(&option).await;

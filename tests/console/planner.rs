@@ -10,10 +10,14 @@ use std::collections::BTreeSet;
 async fn the_demo_solves_and_publishes_from_the_page() {
     let (server, erp) = demo_server(None, None).await;
     let browser = Browser::start().await;
-    browser.goto(&url(&server, &format!("/#/network/{NET}"))).await;
+    browser
+        .goto(&url(&server, &format!("/#/network/{NET}")))
+        .await;
 
     // The chain map shows every site of the demo.
-    browser.wait_for("[data-testid=chain-map] [data-site]").await;
+    browser
+        .wait_for("[data-testid=chain-map] [data-site]")
+        .await;
     let mut shown = BTreeSet::new();
     for site in browser.all("[data-testid=chain-map] [data-site]").await {
         shown.insert(site.attr("data-site").await.unwrap().unwrap());

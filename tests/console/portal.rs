@@ -67,7 +67,9 @@ async fn a_supplier_follows_accepts_and_reports_in_the_portal() {
 
     let browser = Browser::start().await;
     browser.goto(&url(&server, "/portal")).await;
-    browser.fill("[data-testid=portal-token]", "gearworks-token").await;
+    browser
+        .fill("[data-testid=portal-token]", "gearworks-token")
+        .await;
     browser.fill("[data-testid=portal-network]", NET).await;
     browser.click("[data-testid=portal-sign-in]").await;
     browser
@@ -93,7 +95,9 @@ async fn a_supplier_follows_accepts_and_reports_in_the_portal() {
 
     // Lost capacity: the network re-plans and publishes by its policy, and
     // the new version arrives on the open page.
-    browser.fill("[data-testid=capacity-line]", "gearworks-hobbing").await;
+    browser
+        .fill("[data-testid=capacity-line]", "gearworks-hobbing")
+        .await;
     browser.fill("[data-testid=capacity-periods]", "2-5").await;
     browser.fill("[data-testid=capacity-value]", "0").await;
     browser
@@ -130,7 +134,10 @@ async fn a_supplier_follows_accepts_and_reports_in_the_portal() {
     }
     let page = browser.run("return document.body.innerText;").await;
     let page = page.as_str().unwrap();
-    assert!(!page.contains("rolltec") && !page.contains("RollTec"), "{page}");
+    assert!(
+        !page.contains("rolltec") && !page.contains("RollTec"),
+        "{page}"
+    );
     browser.close().await;
     server.stop().await;
 }

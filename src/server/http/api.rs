@@ -71,8 +71,12 @@ pub fn router(services: Services) -> Router {
     let documents = Router::new()
         .route(
             "/networks/{network_id}",
-            put(rpc!(unary, network, put_network, NETWORK_REQUEST_BYTES))
-                .get(rpc!(unary, network, get_network, SMALL_REQUEST_BYTES)),
+            put(rpc!(unary, network, put_network, NETWORK_REQUEST_BYTES)).get(rpc!(
+                unary,
+                network,
+                get_network,
+                SMALL_REQUEST_BYTES
+            )),
         )
         .route(
             "/networks/{network_id}/orders",
@@ -86,8 +90,18 @@ pub fn router(services: Services) -> Router {
     let scenarios = Router::new()
         .route(
             "/networks/{network_id}/scenarios",
-            post(rpc!(unary, scenario, create_scenario, SCENARIO_REQUEST_BYTES))
-                .get(rpc!(unary, scenario, list_scenarios, SCENARIO_REQUEST_BYTES)),
+            post(rpc!(
+                unary,
+                scenario,
+                create_scenario,
+                SCENARIO_REQUEST_BYTES
+            ))
+            .get(rpc!(
+                unary,
+                scenario,
+                list_scenarios,
+                SCENARIO_REQUEST_BYTES
+            )),
         )
         .route(
             "/scenarios/{scenario_id}",
@@ -100,19 +114,39 @@ pub fn router(services: Services) -> Router {
         )
         .route(
             "/scenarios/solve",
-            post(rpc!(streaming, scenario, solve_scenarios, SCENARIO_REQUEST_BYTES)),
+            post(rpc!(
+                streaming,
+                scenario,
+                solve_scenarios,
+                SCENARIO_REQUEST_BYTES
+            )),
         )
         .route(
             "/scenarios/compare",
-            post(rpc!(unary, scenario, compare_scenarios, SCENARIO_REQUEST_BYTES)),
+            post(rpc!(
+                unary,
+                scenario,
+                compare_scenarios,
+                SCENARIO_REQUEST_BYTES
+            )),
         )
         .route(
             "/scenarios/{scenario_id}/promote",
-            post(rpc!(unary, scenario, promote_scenario, SCENARIO_REQUEST_BYTES)),
+            post(rpc!(
+                unary,
+                scenario,
+                promote_scenario,
+                SCENARIO_REQUEST_BYTES
+            )),
         )
         .route(
             "/networks/{network_id}/criticality",
-            post(rpc!(unary, scenario, sweep_criticality, SCENARIO_REQUEST_BYTES)),
+            post(rpc!(
+                unary,
+                scenario,
+                sweep_criticality,
+                SCENARIO_REQUEST_BYTES
+            )),
         )
         .layer(DefaultBodyLimit::max(SCENARIO_REQUEST_BYTES));
     let small = Router::new()
@@ -147,7 +181,12 @@ pub fn router(services: Services) -> Router {
         )
         .route(
             "/plans/{plan_id}/renovation-answers",
-            post(rpc!(unary, planning, explain_renovations, SMALL_REQUEST_BYTES)),
+            post(rpc!(
+                unary,
+                planning,
+                explain_renovations,
+                SMALL_REQUEST_BYTES
+            )),
         )
         .route(
             "/networks/{network_id}/replan",
@@ -155,7 +194,13 @@ pub fn router(services: Services) -> Router {
         )
         .route(
             "/networks/{network_id}/replan-policy",
-            get(rpc!(unary, planning, get_replan_policy, SMALL_REQUEST_BYTES)).put(rpc!(
+            get(rpc!(
+                unary,
+                planning,
+                get_replan_policy,
+                SMALL_REQUEST_BYTES
+            ))
+            .put(rpc!(
                 unary,
                 planning,
                 set_replan_policy,
@@ -164,7 +209,12 @@ pub fn router(services: Services) -> Router {
         )
         .route(
             "/networks/{network_id}/suppliers/{enterprise}/allocations",
-            get(rpc!(streaming, supplier, watch_allocations, SMALL_REQUEST_BYTES)),
+            get(rpc!(
+                streaming,
+                supplier,
+                watch_allocations,
+                SMALL_REQUEST_BYTES
+            )),
         )
         .route(
             "/networks/{network_id}/suppliers/{enterprise}/acknowledgements",

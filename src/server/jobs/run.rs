@@ -74,9 +74,11 @@ pub async fn run_job(
             )
         })?;
     match &solved {
-        Ok(plan) => {
-            metrics().solve_finished(&plan.stats.strategy, plan.status.as_str(), started.elapsed())
-        }
+        Ok(plan) => metrics().solve_finished(
+            &plan.stats.strategy,
+            plan.status.as_str(),
+            started.elapsed(),
+        ),
         Err(_) => metrics().solve_finished(asked, "failed", started.elapsed()),
     }
     let plan = solved.map_err(plan_failure)?;
