@@ -445,6 +445,23 @@ async fn bad_requests_name_the_field_and_change_nothing() {
         )
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    // The document in its own format, as `chainplan solve` reads it: refused
+    // with the document's own paths, then accepted as the next version.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/data/gearbox.json"
+    ))
+    .unwrap();
+    let mut raw: Value = serde_json::from_str(&text).unwrap();
+    raw["lanes"][0]["to"] = json!("nowhere");
+    let refused = erp
+        .call_raw(
+            Method::PUT,
+            &format!("{net}/document"),
+            serde_json::to_vec(&raw).unwrap(),
+        )
+        .await;
+    assert_eq!(refused.fields(), ["lanes[0].to"], "{}", refused.body);
     let missing = erp.get("/api/v1/plans/no-such-plan").await;
     assert_eq!(
         (missing.status, missing.code()),
@@ -458,6 +475,15 @@ async fn bad_requests_name_the_field_and_change_nothing() {
     // Nothing of that changed the network.
     let got = erp.get(&net).await.ok();
     assert_eq!(got["network"]["version"], "1");
+    let stored = erp
+        .call_raw(
+            Method::PUT,
+            &format!("{net}/document?expected_version=1"),
+            text.into_bytes(),
+        )
+        .await
+        .ok();
+    assert_eq!(stored["network"]["version"], "2");
 
     // A body over the call's limit (1 MiB for solving) is refused as too
     // large, with a problem body, before it is read.

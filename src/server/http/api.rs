@@ -3,17 +3,20 @@
 //! same name (docs/http.md lists them). Body limits are the gRPC services'
 //! own ([`crate::server::limits`]).
 
-use crate::server::auth::{Authenticator, Caller, Role};
+use crate::model::{parse_network, DocError};
+use crate::server::auth::{Authenticator, Caller, Need, Role};
 use crate::server::http::call::{self, CallInput};
 use crate::server::http::problem::Problem;
 use crate::server::limits::{NETWORK_REQUEST_BYTES, SCENARIO_REQUEST_BYTES, SMALL_REQUEST_BYTES};
 use crate::server::network::NetworkApi;
+use crate::server::pb;
 use crate::server::pb::network_service_server::NetworkService;
 use crate::server::pb::planning_service_server::PlanningService;
 use crate::server::pb::scenario_service_server::ScenarioService;
 use crate::server::pb::supplier_service_server::SupplierService;
 use crate::server::planning::PlanningApi;
 use crate::server::scenario::ScenarioApi;
+use crate::server::status::ServiceError;
 use crate::server::supplier::SupplierApi;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, RawPathParamsRejection};
@@ -23,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 use serde::Serialize;
+use serde_json::json;
 
 /// What the API's handlers share: the four services and the interceptor.
 #[derive(Clone)]
@@ -77,6 +81,10 @@ pub fn router(services: Services) -> Router {
                 get_network,
                 SMALL_REQUEST_BYTES
             )),
+        )
+        .route(
+            "/networks/{network_id}/document",
+            put(put_document),
         )
         .route(
             "/networks/{network_id}/orders",
@@ -276,8 +284,66 @@ async fn session(State(services): State<Services>, headers: HeaderMap) -> Respon
     axum::Json(session).into_response()
 }
 
+/// `PutNetwork` with the document in its own JSON format (docs/model.md,
+/// what `chainplan solve` reads) as the whole body, rather than the proto's
+/// mapping: an ERP that already writes documents sends them as they are.
+/// Field paths of a refused document are the document's own
+/// (`lanes[0].to`); `?expected_version=N` as in `PutNetwork`.
+async fn put_document(
+    State(services): State<Services>,
+    path: Result<RawPathParams, RawPathParamsRejection>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(_) => return Problem::too_large(NETWORK_REQUEST_BYTES).into_response(),
+    };
+    // The caller is checked before the document is read.
+    let allowed = call::authenticate(&services.auth, &headers).and_then(|request| {
+        Caller::of(&request)
+            .require(Need::Erp)
+            .map_err(Problem::from_error)
+    });
+    if let Err(problem) = allowed {
+        return problem.into_response();
+    }
+    let parsed = std::str::from_utf8(&body)
+        .map_err(|_| DocError::Syntax {
+            line: 1,
+            column: 1,
+            message: "the document is not UTF-8".into(),
+        })
+        .and_then(parse_network);
+    let document = match parsed {
+        Ok((doc, _warnings)) => pb::NetworkDocument::from(doc),
+        Err(err) => return Problem::from_error(ServiceError::from_doc("", err)).into_response(),
+    };
+    let mut fields: Vec<(String, String)> = match &path {
+        Ok(path) => path
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    fields.extend(query);
+    let message = json!({ "document": document });
+    let input = CallInput {
+        headers,
+        fields,
+        body: Ok(Bytes::from(message.to_string())),
+        limit: NETWORK_REQUEST_BYTES,
+    };
+    let api = services.network.clone();
+    call::unary(&services.auth, input, move |request| async move {
+        api.put_network(request).await
+    })
+    .await
+}
+
 async fn not_a_route() -> Response {
-    Problem::from_error(crate::server::status::ServiceError::NotFound(
+    Problem::from_error(ServiceError::NotFound(
         "no such API route; see docs/http.md".into(),
     ))
     .into_response()
