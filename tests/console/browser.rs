@@ -41,6 +41,9 @@ fn program(env: &str, names: &[&str]) -> PathBuf {
 
 impl Browser {
     pub async fn start() -> Browser {
+        // Two rustls providers are built in; the WebDriver client's TLS (unused
+        // on loopback) needs one chosen. Only the first call installs it.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let chromedriver = program("CHROMEDRIVER", &["chromedriver"]);
         let chromium = program("CHROMIUM", &["chromium", "chromium-browser"]);
         let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -82,10 +82,7 @@ pub fn router(services: Services) -> Router {
                 SMALL_REQUEST_BYTES
             )),
         )
-        .route(
-            "/networks/{network_id}/document",
-            put(put_document),
-        )
+        .route("/networks/{network_id}/document", put(put_document))
         .route(
             "/networks/{network_id}/orders",
             post(rpc!(unary, network, update_orders, NETWORK_REQUEST_BYTES)),

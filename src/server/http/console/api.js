@@ -108,9 +108,11 @@ export const seg = (id) => encodeURIComponent(String(id));
  *
  * `onEvent(eventName, data)` is called with each event's name (`message`,
  * `error`, …) and its data parsed as JSON. A refusal before the stream
- * starts arrives as `error` with the problem body. When the stream ends,
- * `onEvent('end', null)` is called once, whatever ended it except the
- * caller's abort. Returns a function that aborts the stream.
+ * starts arrives as `error` with the problem body (as an ApiError). Two
+ * events come from here rather than the server: `open` once the server
+ * accepted the stream (a quiet stream is then known to be alive), and
+ * `end` once when it ends, whatever ended it but the caller's abort.
+ * Returns a function that aborts the stream.
  */
 export function sse(path, { method = 'GET', body } = {}, onEvent) {
   const controller = new AbortController();
@@ -145,6 +147,7 @@ export function sse(path, { method = 'GET', body } = {}, onEvent) {
       return;
     }
 
+    onEvent('open', null);
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffer = '';

@@ -68,12 +68,13 @@ export function compact(n) {
   if (n === null || n === undefined || Number.isNaN(n)) return '–';
   if (!Number.isFinite(n)) return n > 0 ? '∞' : '−∞';
   const a = Math.abs(n);
+  // Solver noise (4.8e-14 units) reads as nothing, which is what it is.
+  if (a < 1e-6) return '0';
   const sign = n < 0 ? '−' : '';
   const units = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
   for (const [size, unit] of units) {
     if (a >= size) return sign + trim((a / size).toPrecision(3)) + unit;
   }
-  if (a === 0) return '0';
   if (a >= 100) return sign + Math.round(a).toString();
   if (a >= 0.01) return sign + trim(a.toPrecision(3));
   return sign + trim(a.toPrecision(2));
@@ -195,6 +196,19 @@ export function niceTicks(min, max, count = 5) {
   return ticks;
 }
 
+/**
+ * Tick labels that tell the ticks apart: when the compact format gives two
+ * ticks the same label (a narrow range of large numbers, 881k … 881k), the
+ * ticks are written out to the step's precision instead.
+ */
+function distinctLabels(ticks, format) {
+  const labels = ticks.map(format);
+  if (new Set(labels).size === labels.length || ticks.length < 2) return labels;
+  const step = Math.abs(ticks[1] - ticks[0]) || 1;
+  const digits = Math.max(0, Math.min(6, -Math.floor(Math.log10(step))));
+  return ticks.map((v) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+}
+
 const linear = (d0, d1, r0, r1) => (v) => (d1 === d0 ? (r0 + r1) / 2 : r0 + ((v - d0) / (d1 - d0)) * (r1 - r0));
 
 // Clamps infinities to a finite bar length so "∞" can still be drawn.
@@ -284,7 +298,7 @@ export function stackedBars(rows, { width = 520, barHeight = 16, gap = 6, labelW
  */
 export function lineChart(series, {
   width = 560, height = 220, xFormat = compact, yFormat = compact, xLabel = '', yLabel = '',
-  yFromZero = false, xTicks = null, markers = true,
+  yFromZero = false, xFromZero = false, xTicks = null, markers = true,
 } = {}) {
   const m = { left: 58, right: 14, top: 12, bottom: xLabel ? 38 : 26 };
   const all = series.flatMap((sr) => sr.points.filter((p) => p[1] !== null && p[1] !== undefined && Number.isFinite(p[1])));
@@ -293,7 +307,7 @@ export function lineChart(series, {
     svg.appendChild(s('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'muted' }, 'no data yet'));
     return svg;
   }
-  let xMin = Math.min(...all.map((p) => p[0]));
+  let xMin = xFromZero ? 0 : Math.min(...all.map((p) => p[0]));
   let xMax = Math.max(...all.map((p) => p[0]));
   if (xMin === xMax) xMax = xMin + 1;
   let yMin = Math.min(...all.map((p) => p[1]));
@@ -307,14 +321,17 @@ export function lineChart(series, {
   const yt = niceTicks(yMin, yMax, 5);
   yMin = Math.min(yMin, yt[0]);
   yMax = Math.max(yMax, yt[yt.length - 1]);
+  const yLabels = distinctLabels(yt, yFormat);
+  // Room for the longest tick label (about 6 px a character at 10 px).
+  m.left = Math.max(m.left, 12 + 6 * Math.max(...yLabels.map((l) => l.length)));
   const x = linear(xMin, xMax, m.left, width - m.right);
   const y = linear(yMin, yMax, height - m.bottom, m.top);
 
   const grid = s('g', { class: 'axis' });
-  for (const t of yt) {
+  yt.forEach((t, i) => {
     grid.appendChild(s('line', { x1: m.left, x2: width - m.right, y1: y(t), y2: y(t), class: 'gridline' }));
-    grid.appendChild(s('text', { x: m.left - 6, y: y(t), 'text-anchor': 'end', 'dominant-baseline': 'middle' }, yFormat(t)));
-  }
+    grid.appendChild(s('text', { x: m.left - 6, y: y(t), 'text-anchor': 'end', 'dominant-baseline': 'middle' }, yLabels[i]));
+  });
   const xt = xTicks || niceTicks(xMin, xMax, Math.max(2, Math.floor((width - m.left) / 70)));
   for (const t of xt) {
     if (t < xMin - 1e-9 || t > xMax + 1e-9) continue;
@@ -330,7 +347,6 @@ export function lineChart(series, {
     const colour = sr.colour || PALETTE[i % PALETTE.length];
     let d = '';
     let open = false;
-    let prev = null;
     for (const [px, py] of sr.points) {
       if (py === null || py === undefined || !Number.isFinite(py)) {
         open = false;
@@ -340,7 +356,6 @@ export function lineChart(series, {
       else if (sr.step) d += `H${x(px).toFixed(1)}V${y(py).toFixed(1)}`;
       else d += `L${x(px).toFixed(1)},${y(py).toFixed(1)}`;
       open = true;
-      prev = [px, py];
     }
     const g = s('g', { class: 'series', 'data-series': sr.name },
       s('path', { d, fill: 'none', stroke: colour, 'stroke-width': 2, 'stroke-dasharray': sr.dash ? '5 4' : null }));
@@ -352,7 +367,6 @@ export function lineChart(series, {
       }
     }
     svg.appendChild(g);
-    void prev;
   });
   return svg;
 }
