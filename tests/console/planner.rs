@@ -80,3 +80,104 @@ async fn the_demo_solves_and_publishes_from_the_page() {
     browser.close().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gearworks_outage_shows_its_unmet_units_and_moved_renovation_in_the_comparison() {
+    let (server, erp) = demo_server(None, None).await;
+    let browser = Browser::start().await;
+    browser
+        .goto(&url(&server, &format!("/#/scenarios/{NET}")))
+        .await;
+
+    // The outage of the demo's what-if, built in the form.
+    browser
+        .fill("[data-testid=scenario-name]", "gearworks down")
+        .await;
+    browser
+        .fill("[data-testid=scenario-change-kind]", "outage")
+        .await;
+    browser
+        .fill("[data-testid=change-scope]", "enterprise")
+        .await;
+    browser
+        .fill("[data-testid=change-target]", "gearworks")
+        .await;
+    browser.fill("[data-testid=change-first]", "4").await;
+    browser.fill("[data-testid=change-last]", "6").await;
+    browser.click("[data-testid=scenario-add-change]").await;
+    browser.click("[data-testid=scenario-submit]").await;
+    browser
+        .wait_for("[data-testid=scenario-select][data-scenario]")
+        .await;
+
+    // The scenario as stored: what the form made of it.
+    let listed = erp
+        .get(&format!("/api/v1/networks/{NET}/scenarios"))
+        .await
+        .ok();
+    let scenario = &listed["scenarios"][0];
+    let id = scenario["scenario_id"].as_str().unwrap().to_string();
+    assert_eq!(scenario["name"], "gearworks down");
+    let outage = &scenario["changes"][0]["outage"];
+    assert_eq!(outage["enterprise"], "gearworks", "{scenario}");
+    assert_eq!(outage["periods"]["first"], 4);
+    assert_eq!(outage["periods"]["last"], 6);
+
+    browser.click("[data-testid=scenario-solve]").await;
+    browser
+        .wait_for("[data-testid=scenario-progress][data-done=true]")
+        .await;
+    browser.click("[data-testid=scenario-compare]").await;
+    let shown = browser
+        .wait_for(&format!(
+            "[data-testid=comparison] [data-testid=unmet-units][data-scenario={id:?}]"
+        ))
+        .await;
+    let shown_unmet: f64 = shown
+        .attr("data-value")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // The same comparison from the API: the page shows its figures.
+    let compared = erp
+        .post(
+            "/api/v1/scenarios/compare",
+            serde_json::json!({ "scenario_ids": [id] }),
+        )
+        .await
+        .ok();
+    let comparison = &compared["comparisons"][0];
+    let unmet = comparison["unmet"]["scenario"].as_f64().unwrap_or(0.0);
+    assert!(unmet > 0.0, "the outage leaves demand unmet: {comparison}");
+    assert!(
+        (shown_unmet - unmet).abs() < 1e-6,
+        "{shown_unmet} vs {unmet}"
+    );
+    let moved: BTreeSet<String> = comparison["renovations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["changed"].as_bool().unwrap_or(false))
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !moved.is_empty(),
+        "the outage moves a renovation: {comparison}"
+    );
+    let mut shown_moved = BTreeSet::new();
+    for r in browser
+        .all(&format!(
+            "[data-testid=moved-renovation][data-scenario={id:?}]"
+        ))
+        .await
+    {
+        shown_moved.insert(r.attr("data-renovation").await.unwrap().unwrap());
+    }
+    assert_eq!(shown_moved, moved);
+    browser.screenshot("console-scenario").await;
+    browser.close().await;
+    server.stop().await;
+}

@@ -112,13 +112,28 @@ export const seg = (id) => encodeURIComponent(String(id));
  * events come from here rather than the server: `open` once the server
  * accepted the stream (a quiet stream is then known to be alive), and
  * `end` once when it ends, whatever ended it but the caller's abort.
+ * With `idleMs`, a stream that sends nothing at all for that long (the
+ * server's keep-alive comments count) is taken for dead: `error`, then
+ * `end`, so the caller can reconnect instead of waiting forever on a
+ * connection that a sleeping laptop or a dropped route left hanging.
  * Returns a function that aborts the stream.
  */
-export function sse(path, { method = 'GET', body } = {}, onEvent) {
+export function sse(path, { method = 'GET', body, idleMs = 0 } = {}, onEvent) {
   const controller = new AbortController();
   let ended = false;
+  let idle = false;
+  let idleTimer = null;
+  const watch = () => {
+    if (!idleMs) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      idle = true;
+      controller.abort();
+    }, idleMs);
+  };
   const finish = () => {
-    if (!ended && !controller.signal.aborted) {
+    clearTimeout(idleTimer);
+    if (!ended && (!controller.signal.aborted || idle)) {
       ended = true;
       onEvent('end', null);
     }
@@ -148,6 +163,7 @@ export function sse(path, { method = 'GET', body } = {}, onEvent) {
     }
 
     onEvent('open', null);
+    watch();
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -155,6 +171,7 @@ export function sse(path, { method = 'GET', body } = {}, onEvent) {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
+        watch();
         buffer += decoder.decode(value, { stream: true });
         // Events end with a blank line; keep the unfinished tail.
         const blocks = buffer.split(/\r?\n\r?\n/);
@@ -164,7 +181,8 @@ export function sse(path, { method = 'GET', body } = {}, onEvent) {
       buffer += decoder.decode();
       if (buffer.trim()) dispatch(buffer, onEvent);
     } catch (err) {
-      if (!controller.signal.aborted) onEvent('error', unreachable(err));
+      if (idle) onEvent('error', unreachable(new Error(`no data for ${Math.round(idleMs / 1000)} s`)));
+      else if (!controller.signal.aborted) onEvent('error', unreachable(err));
     }
     finish();
   })();

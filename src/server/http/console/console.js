@@ -625,6 +625,7 @@ function layoutMap(ix, metrics, ms) {
  * draws the bare chain.
  */
 function chainMap(ix, metrics) {
+  if (!ix.sites.size) return h('div', { class: 'muted small', 'data-testid': 'chain-map' }, 'This network has no sites.');
   const ms = mapStateFor(ix);
   const wrap = h('div', { class: 'map-wrap', 'data-testid': 'chain-map' });
   const panel = h('aside', { class: 'side-panel' });
@@ -1641,7 +1642,9 @@ const POLICY_FIELDS = ['carbon_price', 'carbon_cap', 'safety_penalty', 'late_pen
 function changeKinds(ix) {
   const ids = (m) => [...m.keys()].sort(byId);
   const customers = [...ix.ents.values()].filter((e) => roleOf(e) === 'customer').map((e) => e.id).sort();
-  const suppliers = [...ix.ents.values()].filter((e) => roleOf(e) !== 'customer').map((e) => e.id).sort();
+  // Suppliers first: an outage of one is the usual question.
+  const rank = (e) => (roleOf(e) === 'supplier' ? 0 : 1);
+  const suppliers = [...ix.ents.values()].filter((e) => roleOf(e) !== 'customer').sort((a, b) => rank(a) - rank(b) || byId(a.id, b.id)).map((e) => e.id);
   const lastPeriod = Math.max(0, ix.T - 1);
   const first = { name: 'first', label: 'first period', type: 'int', value: Math.min(1, lastPeriod) };
   const last = { name: 'last', label: 'last period', type: 'int', value: Math.min(3, lastPeriod) };
@@ -1747,6 +1750,9 @@ async function renderScenarios(ctx, networkId) {
     scenarios: listed.scenarios || [],
     selected: new Set(),
     results: new Map(),
+    // A scenario being created: solving and comparing wait for it, so a
+    // click right after "Create" includes the new scenario.
+    creating: Promise.resolve(),
   };
   const listBox = h('div', null);
   const progressBox = h('div', { 'data-testid': 'scenario-progress', 'data-done': 'false' });
@@ -1770,6 +1776,7 @@ async function renderScenarios(ctx, networkId) {
   };
 
   solveButton.addEventListener('click', async () => {
+    await ws.creating;
     const ids = selectedIds();
     if (!ids.length) return fill(actionStatus, h('span', { class: 'error' }, 'Select scenarios to solve.'));
     fill(actionStatus, '');
@@ -1779,6 +1786,7 @@ async function renderScenarios(ctx, networkId) {
     await reload().catch(() => {});
   });
   compareButton.addEventListener('click', async () => {
+    await ws.creating;
     const ids = selectedIds();
     if (!ids.length) return fill(actionStatus, h('span', { class: 'error' }, 'Select solved scenarios to compare.'));
     fill(actionStatus, '');
@@ -1913,8 +1921,11 @@ function scenarioForm(ws, onCreated) {
     list,
     h('div', { class: 'toolbar' }, submit),
     status);
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', (e) => {
     e.preventDefault();
+    ws.creating = create();
+  });
+  const create = async () => {
     let changes = [...pending];
     if (!changes.length) {
       const r = currentChange();
@@ -1939,7 +1950,7 @@ function scenarioForm(ws, onCreated) {
     } finally {
       submit.disabled = false;
     }
-  });
+  };
   drawFields();
   return h('section', { class: 'card' }, form);
 }
@@ -2160,7 +2171,9 @@ function criticalityCard(ws) {
 
 function criticalityView(res) {
   const ranking = res.ranking || [];
-  const rows = ranking.map((r) => ({ ...r, costN: num(r.cost) }));
+  // An outage the chain cannot survive ranks first with an infinite cost,
+  // whatever the JSON made of that number.
+  const rows = ranking.map((r) => ({ ...r, costN: r.status === 'PLAN_STATUS_INFEASIBLE' ? Infinity : num(r.cost) }));
   return h('div', null,
     rows.length ? barChart(rows.map((r) => ({
       label: r.enterprise, value: r.costN, colour: r.status === 'PLAN_STATUS_INFEASIBLE' ? '#7a1d12' : '#c2412d',

@@ -102,7 +102,7 @@ function setLive(kind, text) {
 /** Entries to compare the current version with: the acknowledged version's, else the previous one's. */
 function comparisonBase() {
   const ack = loadAck();
-  if (ack && ack.version !== st.version) {
+  if (ack && ack.version < st.version) {
     const entries = st.history.get(ack.version) || (ack.entries ? new Map(ack.entries.map((e) => [keyOf(e), e])) : null);
     if (entries) return { label: `since version ${ack.version}, which you ${ack.decision}`, entries };
   }
@@ -197,7 +197,7 @@ function drawAllocation() {
     const changed = before && Math.abs(now - was) > 1e-9;
     return { now, was, changed };
   });
-  const grid = (list, ship) => h('table', { class: 'grid compact' },
+  const grid = (list, ship) => h('table', { class: 'grid compact alloc' },
     h('thead', null, h('tr', null,
       h('th', null, ship ? 'lane' : 'line'), h('th', null, 'item'), ship ? h('th', null, 'to') : null,
       periods.map((t) => h('th', { class: 'num' }, String(t))), h('th', { class: 'num' }, 'total'))),
@@ -282,7 +282,9 @@ function connect() {
   const query = st.version ? `?after_version=${st.version}` : '';
   const path = `/networks/${seg(st.network)}/suppliers/${seg(st.enterprise)}/allocations${query}`;
   setLive('', 'connecting…');
-  st.stream = sse(path, {}, (name, data) => {
+  // The server sends a keep-alive comment every 15 s; a minute of silence
+  // means the connection is gone.
+  st.stream = sse(path, { idleMs: 60000 }, (name, data) => {
     if (generation !== st.generation || st.stopped) return;
     if (name === 'open') {
       st.retries = 0;
