@@ -15,6 +15,10 @@ pub struct WorkerArgs {
     /// Concurrent solves (default: one per core).
     #[arg(long, env = "CHAINPLAN_SOLVE_WORKERS", value_name = "N")]
     solve_workers: Option<usize>,
+    /// Serve this worker's figures at `/metrics` on this address (open:
+    /// a worker's figures name no enterprise).
+    #[arg(long, env = "CHAINPLAN_METRICS", value_name = "ADDR")]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 /// How long shutdown waits for the workers to hand their jobs back.
@@ -42,6 +46,23 @@ pub fn worker(args: &WorkerArgs) -> anyhow::Result<()> {
             bail!("--store: no shared queue");
         };
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        if let Some(addr) = args.metrics {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding {addr}"))?;
+            eprintln!(
+                "chainplan worker: metrics on http://{}/metrics",
+                listener.local_addr()?
+            );
+            let mut stopped = stop_rx.clone();
+            tokio::spawn(chainplan::server::http::serve(
+                chainplan::server::http::metrics_router(),
+                listener,
+                async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                },
+            ));
+        }
         let workers = queue.spawn_workers(count, opened.store, stop_rx);
         eprintln!("chainplan worker: {count} solver(s) on the shared queue");
         shutdown_signal().await;

@@ -38,6 +38,15 @@ pub fn router(services: Services) -> Router {
         .layer(tower_http::compression::CompressionLayer::new())
 }
 
+/// `/metrics` alone, open, for a `chainplan worker`: its figures count
+/// solves and Redis errors, and name no enterprise.
+pub fn metrics_router() -> Router {
+    Router::new().route(
+        "/metrics",
+        get(|| async { metrics_text(&Authenticator::new(None), &HeaderMap::new()) }),
+    )
+}
+
 /// The figures, for the ERP's or a planner's token (or anyone on an open
 /// server): they count solves and streams of every enterprise, which a
 /// supplier may not learn.

@@ -1921,11 +1921,10 @@ function scenarioForm(ws, onCreated) {
     list,
     h('div', { class: 'toolbar' }, submit),
     status);
+  // The request is read from the form at the click; sending waits for any
+  // creation still in flight, so quick successive clicks all count, in order.
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    ws.creating = create();
-  });
-  const create = async () => {
     let changes = [...pending];
     if (!changes.length) {
       const r = currentChange();
@@ -1935,20 +1934,26 @@ function scenarioForm(ws, onCreated) {
     const body = { name: name.value.trim() || changes.map(describeChange).join('; ').slice(0, 80), changes };
     const bv = numberOf(base);
     if (bv) body.base_version = bv;
-    submit.disabled = true;
+    pending.length = 0;
+    drawList();
+    name.value = '';
     fill(status, 'Creating…');
+    ws.creating = ws.creating.then(() => create(body));
+  });
+  const create = async (body) => {
     try {
       const res = await post(`/networks/${seg(ws.networkId)}/scenarios`, body);
       const sc = res.scenario || {};
       fill(status, h('span', { class: 'ok', 'data-scenario': sc.scenario_id }, `Created “${sc.name}” (${sc.scenario_id}) on version ${int(sc.base_version)}.`));
-      pending.length = 0;
-      drawList();
-      name.value = '';
       await onCreated(sc);
     } catch (err) {
       fill(status, errorBox(err));
-    } finally {
-      submit.disabled = false;
+      // Give the refused changes back to the form, to fix and send again.
+      if (!pending.length) {
+        pending.push(...body.changes);
+        drawList();
+        if (!name.value) name.value = body.name;
+      }
     }
   };
   drawFields();
