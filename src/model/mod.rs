@@ -2,12 +2,15 @@
 //! parsing with positions, and validation with path-bearing problems.
 //! No IO, no solver, no async: everything here is pure data and checks.
 
+pub mod actuals;
+pub mod calendar;
 pub mod doc;
 pub mod edit;
 pub mod number;
 pub mod parse;
 pub mod plan;
 pub mod problem;
+pub mod roll;
 pub mod scenario;
 pub mod text;
 pub mod validate;

@@ -5,6 +5,7 @@
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -41,9 +42,6 @@ fn program(env: &str, names: &[&str]) -> PathBuf {
 
 impl Browser {
     pub async fn start() -> Browser {
-        // Two rustls providers are built in; the WebDriver client's TLS (unused
-        // on loopback) needs one chosen. Only the first call installs it.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let chromedriver = program("CHROMEDRIVER", &["chromedriver"]);
         let chromium = program("CHROMIUM", &["chromium", "chromium-browser"]);
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -75,8 +73,8 @@ impl Browser {
         );
         let mut last = None;
         for _ in 0..100 {
-            match ClientBuilder::rustls()
-                .expect("a TLS configuration")
+            // chromedriver listens on loopback in plain HTTP.
+            match ClientBuilder::new(HttpConnector::new())
                 .capabilities(caps.clone())
                 .connect(&format!("http://127.0.0.1:{port}"))
                 .await
