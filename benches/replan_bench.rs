@@ -161,6 +161,7 @@ fn run(args: &Args) -> Result<(), String> {
                 stability_penalty: args.penalty,
                 causes: vec![line.clone()],
                 region: None,
+                limits: Vec::new(),
             }),
             ..options(strategy)
         };

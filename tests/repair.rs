@@ -100,6 +100,7 @@ fn replan_options(base: &Plan, strategy: Strategy, causes: &[&str]) -> SolveOpti
             stability_penalty: 0.1,
             causes: causes.iter().map(|c| c.to_string()).collect(),
             region: None,
+            limits: Vec::new(),
         }),
         ..SolveOptions::default()
     }

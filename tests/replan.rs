@@ -36,6 +36,7 @@ fn baseline_of(base: &Plan, freeze_until: u32, penalty: f64) -> Baseline {
         stability_penalty: penalty,
         causes: Vec::new(),
         region: None,
+        limits: Vec::new(),
     }
 }
 
@@ -361,6 +362,7 @@ fn every_invalid_baseline_field_is_named() {
         stability_penalty: -1.0,
         causes: Vec::new(),
         region: Some(["nowhere".to_string()].into()),
+        limits: Vec::new(),
     };
     let problems = validate_baseline(&d, &bad);
     let found: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
@@ -406,6 +408,7 @@ fn every_invalid_baseline_field_is_named() {
         stability_penalty: f64::NAN,
         causes: Vec::new(),
         region: None,
+        limits: Vec::new(),
     };
     let found: Vec<String> = validate_baseline(&d, &nan_penalty)
         .iter()
@@ -435,6 +438,7 @@ fn a_lane_that_does_not_carry_a_known_item_is_named() {
         stability_penalty: 0.0,
         causes: Vec::new(),
         region: None,
+        limits: Vec::new(),
     };
     let found: Vec<String> = validate_baseline(&d, &b)
         .iter()

@@ -156,6 +156,7 @@ fn a_milp_is_solved_exactly_and_a_re_plan_is_refused_at_strategy() {
             stability_penalty: 1.0,
             causes: Vec::new(),
             region: None,
+            limits: Vec::new(),
         }),
         ..with(Strategy::Windows)
     };

@@ -4,6 +4,7 @@
 
 pub mod actuals;
 pub mod calendar;
+pub mod commitment;
 pub mod doc;
 pub mod edit;
 pub mod number;

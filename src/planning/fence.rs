@@ -7,6 +7,9 @@
 //! outside it at the base plan in every period, by rows whose duals say
 //! whether freeing them would pay (`repair`).
 //!
+//! Suppliers' counter-proposals (`Baseline::limits`) bound what each makes
+//! or ships of an item in a period, in every mode.
+//!
 //! Validating the baseline is `replan`'s job; this assumes it passed and
 //! skips whatever does not resolve rather than panicking.
 
@@ -14,6 +17,7 @@ use super::lp::{sum_of, Col, Columns, Making, Relaxation, Rows};
 use super::network::Network;
 use super::replan::{Baseline, CHANGE_TOLERANCE};
 use super::scope::Scope;
+use crate::model::commitment::LimitKind;
 use crate::model::Stability;
 use good_lp::Expression;
 use std::collections::HashMap;
@@ -29,6 +33,19 @@ pub(crate) struct Fence {
     /// Whether each site (by index) is in the repair's region; `None`: no
     /// region, every site may change after the fence.
     in_region: Option<Vec<bool>>,
+    /// The counter-proposals' limits, resolved.
+    caps: Vec<Cap>,
+}
+
+/// One limit of a counter-proposal: the decisions it bounds and its quantity.
+struct Cap {
+    /// `limits[enterprise].make[item].period[t]`, for conflicts.
+    path: String,
+    operations: Vec<usize>,
+    /// (lane, position of the item in the lane).
+    lanes: Vec<(usize, usize)>,
+    period: usize,
+    qty: f64,
 }
 
 /// A decision held at its base quantity after the fence because it lies
@@ -49,6 +66,8 @@ pub(crate) struct FenceParts {
     /// Each `expression = rhs`, with the sites of a decision held because
     /// it lies outside the region.
     rows: Vec<(Expression, f64, Option<Sites>)>,
+    /// Each `expression <= rhs`: a counter-proposal's limit.
+    caps: Vec<(Expression, f64)>,
     pub relaxations: Vec<Relaxation>,
 }
 
@@ -62,6 +81,9 @@ impl FenceParts {
             if let Some(sites) = outside {
                 held.push(HeldRow { row, sites });
             }
+        }
+        for (e, rhs) in self.caps {
+            rows.add(e.leq(rhs));
         }
         held
     }
@@ -137,7 +159,9 @@ impl Fence {
                 .map(|site| region.contains(&site.id))
                 .collect()
         });
+        let caps = resolve_caps(net, baseline, &items);
         Fence {
+            caps,
             in_region,
             freeze_until: (baseline.freeze_until as usize).min(t_count),
             penalty: if penalty.is_finite() && penalty > 0.0 {
@@ -162,8 +186,38 @@ impl Fence {
         let doc = net.doc;
         let mut parts = FenceParts {
             rows: Vec::new(),
+            caps: Vec::new(),
             relaxations: Vec::new(),
         };
+        for cap in &self.caps {
+            let t = cap.period;
+            let mut decision: Vec<Col> = cap
+                .operations
+                .iter()
+                .flat_map(|&o| making[o].get(t).into_iter().flat_map(|mk| mk.cols()))
+                .collect();
+            decision.extend(
+                cap.lanes
+                    .iter()
+                    .filter_map(|&(k, pos)| flow[k][pos].get(t).copied().flatten()),
+            );
+            if decision.is_empty() {
+                continue;
+            }
+            let mut e = sum_of(decision.iter().map(|c| (1.0, c)));
+            if cols.is_elastic() {
+                // Going over a limit is what a conflict may have to name.
+                let over = cols.slack(cols.may_relax(&cap.path));
+                e.add_mul(-1.0, over.var);
+                parts.relaxations.push(Relaxation {
+                    path: cap.path.clone(),
+                    what: format!("limited to {} units", round6(cap.qty)),
+                    col: over,
+                    excess: true,
+                });
+            }
+            parts.caps.push((e, cap.qty));
+        }
         for (o, op) in net.operations.iter().enumerate() {
             for (t, mk) in making[o].iter().enumerate() {
                 let decision: Vec<Col> = mk.cols().collect();
@@ -327,6 +381,62 @@ impl Fence {
             region: None,
         }
     }
+}
+
+/// The counter-proposals' limits by model index; a limit on nothing the
+/// model holds (an item no operation or lane of the supplier has) bounds
+/// nothing and is left out.
+fn resolve_caps(net: &Network, baseline: &Baseline, items: &HashMap<&str, usize>) -> Vec<Cap> {
+    let doc = net.doc;
+    let mut caps = Vec::new();
+    for proposal in &baseline.limits {
+        let Some(e) = doc
+            .enterprises
+            .iter()
+            .position(|x| x.id == proposal.enterprise)
+        else {
+            continue;
+        };
+        let own = |site: usize| net.site_enterprise.get(site) == Some(&e);
+        for limit in &proposal.limits {
+            let Some(&i) = items.get(limit.item.as_str()) else {
+                continue;
+            };
+            let (operations, lanes) = match limit.kind {
+                LimitKind::Make => (
+                    (0..net.operations.len())
+                        .filter(|&o| own(net.operations[o].site) && net.operations[o].item == i)
+                        .collect(),
+                    Vec::new(),
+                ),
+                LimitKind::Ship => (
+                    Vec::new(),
+                    net.lanes
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, lane)| own(lane.from))
+                        .filter_map(|(k, lane)| {
+                            lane.items.iter().position(|&x| x == i).map(|pos| (k, pos))
+                        })
+                        .collect(),
+                ),
+            };
+            caps.push(Cap {
+                path: format!(
+                    "limits[{}].{}[{}].period[{}]",
+                    proposal.enterprise,
+                    limit.kind.as_str(),
+                    limit.item,
+                    limit.period
+                ),
+                operations,
+                lanes,
+                period: limit.period as usize,
+                qty: limit.qty,
+            });
+        }
+    }
+    caps
 }
 
 fn round6(x: f64) -> f64 {

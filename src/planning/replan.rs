@@ -8,6 +8,7 @@
 
 use super::error::PlanError;
 use super::graph::ChainGraph;
+use crate::model::commitment::{validate_limits, CounterProposal};
 use crate::model::number::nonnegative_problem;
 use crate::model::{
     Allocation, AllocationChange, AllocationKind, NetworkDoc, Problem, Production, Shipment,
@@ -47,6 +48,9 @@ pub struct Baseline {
     /// every period. `None`: the whole chain may change. A repair re-plan
     /// sets it; a caller may, to hold the rest of the chain itself.
     pub region: Option<BTreeSet<String>>,
+    /// Suppliers' counter-proposals: upper bounds on what each makes or
+    /// ships of an item in a period, in every period (frozen or not).
+    pub limits: Vec<CounterProposal>,
 }
 
 /// Every way `baseline` does not fit `doc`, each with its path
@@ -77,6 +81,21 @@ pub fn validate_baseline(doc: &NetworkDoc, baseline: &Baseline) -> Vec<Problem> 
                 format!("unknown site \"{site}\""),
             ));
         }
+    }
+    for (i, proposal) in baseline.limits.iter().enumerate() {
+        let path = format!("baseline.limits[{i}]");
+        if !doc.enterprises.iter().any(|e| e.id == proposal.enterprise) {
+            problems.push(Problem::new(
+                format!("{path}.enterprise"),
+                format!("unknown enterprise \"{}\"", proposal.enterprise),
+            ));
+            continue;
+        }
+        problems.extend(
+            validate_limits(doc, &proposal.enterprise, &proposal.limits)
+                .into_iter()
+                .map(|p| p.under(&path)),
+        );
     }
     check_production(doc, &baseline.production, &mut problems);
     check_shipments(doc, &baseline.shipments, &mut problems);

@@ -438,6 +438,7 @@ mod tests {
                 stability_penalty: 0.0,
                 causes: causes.iter().map(|c| c.to_string()).collect(),
                 region: None,
+                limits: Vec::new(),
             }),
             ..SolveOptions::default()
         };

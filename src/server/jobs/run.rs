@@ -58,6 +58,7 @@ pub async fn run_job(
                 stability_penalty: *stability_penalty,
                 causes: causes.clone(),
                 region: None,
+                limits: Vec::new(),
             });
             Some(base)
         }
