@@ -7,6 +7,7 @@ import { post, del, seg, int } from './api.js';
 import { h, fill, table } from './charts.js';
 import { statusPill, shortId, errorBox } from './common.js';
 import { confirmDialog } from './dialogs.js';
+import { loadDoc } from './docs.js';
 import { mayPromote } from './shell.js';
 import { describeChange } from './scenario-changes.js';
 
@@ -52,7 +53,9 @@ async function promoteScenario(ws, sc, status) {
     const v = int(res.network?.version);
     fill(status, h('span', { class: 'ok', 'data-testid': 'promote-result' }, `Promoted: ${ws.networkId} is now at version ${v}. `),
       h('a', { href: `#/network/${encodeURIComponent(ws.networkId)}` }, 'Open the network to solve it'));
-    ws.ix.meta.version = String(v);
+    // New scenarios build on the promoted version; the cached index of the
+    // old one stays as it was.
+    ws.ix = await loadDoc(ws.networkId).catch(() => ws.ix);
   } catch (err) {
     fill(status, errorBox(err));
   }
