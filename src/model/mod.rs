@@ -3,6 +3,7 @@
 //! No IO, no solver, no async: everything here is pure data and checks.
 
 pub mod actuals;
+pub mod adherence;
 pub mod calendar;
 pub mod commitment;
 pub mod doc;

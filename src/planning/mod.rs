@@ -30,6 +30,7 @@ pub mod renovation;
 mod repair;
 pub mod replan;
 mod scope;
+pub mod simulate;
 pub mod size;
 mod solve;
 mod strategy;

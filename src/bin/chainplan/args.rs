@@ -32,6 +32,11 @@ pub enum Command {
     /// each renovation's window, capex, capacity and savings, the demands its
     /// downtime delayed, one more budget step, and a downtime timeline.
     Renovate(RenovateArgs),
+    /// Run the execution loop offline: each week plan, commit, draw what
+    /// happened (yield loss, late shipments, breakdowns), let a supplier
+    /// push back, roll the horizon and re-plan; print the weekly KPIs and
+    /// the suppliers' adherence.
+    Simulate(SimulateArgs),
     /// Draw the chain of a network document.
     Graph(GraphArgs),
     /// Generate a synthetic, valid network document.
@@ -200,6 +205,28 @@ pub struct CriticalityArgs {
     /// Outages solved at once (default: the machine's cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub workers: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The network document (JSON); `-` reads standard input.
+    pub doc: PathBuf,
+    /// Weeks (periods) to run.
+    #[arg(long, value_name = "N", default_value_t = 12,
+          value_parser = clap::value_parser!(u32).range(1..=520))]
+    pub weeks: u32,
+    /// Seed of the random deviations: the same seed, the same weeks.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Chance, each week, that a supplier pushes back with a counter-proposal.
+    #[arg(long, value_name = "P", default_value_t = 0.3)]
+    pub pushback: f64,
+    /// What to print on standard output (`json`: the weeks).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Summary)]
+    pub format: ReportFormat,
+    /// Wall-clock limit for each week's plan, in seconds.
+    #[arg(long, value_name = "S")]
+    pub time_limit: Option<f64>,
 }
 
 #[derive(Debug, Args)]

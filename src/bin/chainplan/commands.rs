@@ -180,6 +180,27 @@ pub fn criticality_of(args: &CriticalityArgs) -> Result<(), Exit> {
     }
 }
 
+pub fn simulate(args: &SimulateArgs) -> Result<(), Exit> {
+    use chainplan::planning::simulate::{simulate, SimulationSpec};
+    let doc = load_doc(&args.doc)?;
+    if !(0.0..=1.0).contains(&args.pushback) {
+        return Err(Exit::Invalid(vec![format!(
+            "--pushback: a chance between 0 and 1, got {}",
+            args.pushback
+        )]));
+    }
+    let mut spec = SimulationSpec::new(args.weeks, args.seed);
+    spec.pushback_chance = args.pushback;
+    spec.options.time_limit_seconds = args.time_limit;
+    let weeks = simulate(&doc, &spec, |w| {
+        tracing::info!(week = w.week, status = w.status, objective = ?w.objective, "week planned and rolled");
+    })?;
+    match args.format {
+        ReportFormat::Json => write_json(&weeks),
+        ReportFormat::Summary => write_stdout(&chainplan::report::simulation_summary(&weeks)),
+    }
+}
+
 pub fn tradeoff(args: &TradeoffArgs) -> Result<(), Exit> {
     let doc = load_doc(&args.doc)?;
     let options = SolveOptions {

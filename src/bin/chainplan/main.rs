@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Command::Criticality(args) => criticality_of(&args),
         Command::Tradeoff(args) => tradeoff(&args),
         Command::Renovate(args) => renovate(&args),
+        Command::Simulate(args) => simulate(&args),
         Command::Graph(args) => graph(&args),
         Command::Generate(args) => generate_doc(&args),
         Command::Import(ImportCommand::Willems(args)) => import_willems(&args),
