@@ -34,7 +34,7 @@ fn sub_listing_noise(violation: &str) -> bool {
         return false;
     };
     let numbers: Vec<f64> = rest
-        .split(|c: char| c == ' ' || c == ',')
+        .split([' ', ','])
         .filter_map(|w| w.parse().ok())
         .collect();
     matches!(numbers[..], [a, b] if (a - b).abs() <= 1e-4 * a.abs().max(b.abs()).max(1.0))
