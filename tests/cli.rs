@@ -442,3 +442,55 @@ fn generated_document_is_valid_and_deterministic() {
     let other = chainplan(&other_seed);
     assert_ne!(other.stdout, first.stdout, "another seed, another chain");
 }
+
+#[test]
+fn simulate_runs_weeks_of_the_demo_and_refuses_a_bad_chance() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/gearbox.json");
+    let out = chainplan(&[
+        "simulate",
+        demo,
+        "--weeks",
+        "2",
+        "--seed",
+        "3",
+        "--pushback",
+        "1",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("Simulated execution: 2 weeks"), "{text}");
+    assert!(
+        text.contains("2025-03-10"),
+        "the second week starts a week later: {text}"
+    );
+    assert!(text.contains("Supplier adherence (all weeks)"), "{text}");
+    // With a pushback every week, the second week's plan is held to one.
+    let weeks: Value = serde_json::from_slice(
+        &chainplan(&[
+            "simulate",
+            demo,
+            "--weeks",
+            "2",
+            "--seed",
+            "3",
+            "--pushback",
+            "1",
+            "--format",
+            "json",
+        ])
+        .stdout,
+    )
+    .expect("json weeks");
+    assert!(weeks[0]["pushback"]["enterprise"].is_string(), "{weeks}");
+    // Made for next week's period 1, it holds that week's period 0.
+    assert_eq!(
+        weeks[1]["held_to"]["enterprise"],
+        weeks[0]["pushback"]["enterprise"]
+    );
+    assert_eq!(weeks[0]["pushback"]["limits"][0]["period"], 1);
+    assert_eq!(weeks[1]["held_to"]["limits"][0]["period"], 0);
+
+    let out = chainplan(&["simulate", demo, "--pushback", "2"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--pushback"), "{}", stderr(&out));
+}

@@ -15,6 +15,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
 
 use super::error::PlanError;
 use super::options::SolveOptions;
@@ -90,6 +91,11 @@ pub struct Week {
     pub pushback: Option<CounterProposal>,
     /// What the roll at the end of the week carried over.
     pub roll: RollReport,
+    /// Seconds spent on the week's plan (its re-plan without the
+    /// counter-proposal included), drawing the actuals, and the roll.
+    pub plan_seconds: f64,
+    pub actuals_seconds: f64,
+    pub roll_seconds: f64,
 }
 
 /// Runs `spec.weeks` weeks from `doc`; calls `on_week` after each.
@@ -124,6 +130,7 @@ pub fn simulate(
             baseline: baseline(held.iter().cloned().collect()),
             ..spec.options.clone()
         };
+        let started = Instant::now();
         let plan = solve(&doc, &options)?;
         if !plan.status.has_solution() {
             return Err(PlanError::Option {
@@ -144,8 +151,12 @@ pub fn simulate(
             }
             None => None,
         };
+        let plan_seconds = started.elapsed().as_secs_f64();
+        let started = Instant::now();
         let actuals = draw_actuals(&doc, &plan, spec, &mut rng);
         let pushback = push_back(&doc, &plan, spec, &mut rng);
+        let actuals_seconds = started.elapsed().as_secs_f64();
+        let started = Instant::now();
         let rolled =
             roll(&doc, &actuals, Some(&plan), 1, &[]).map_err(|problems| PlanError::Option {
                 field: "simulation",
@@ -158,7 +169,11 @@ pub fn simulate(
                         .join("; ")
                 ),
             })?;
+        let roll_seconds = started.elapsed().as_secs_f64();
         let w = Week {
+            plan_seconds,
+            actuals_seconds,
+            roll_seconds,
             week,
             status: plan.status.as_str(),
             objective: plan.objective,

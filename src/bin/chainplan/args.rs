@@ -227,6 +227,14 @@ pub struct SimulateArgs {
     /// Wall-clock limit for each week's plan, in seconds.
     #[arg(long, value_name = "S")]
     pub time_limit: Option<f64>,
+    /// How each week's plan is made (as `solve --strategy`); a large chain
+    /// needs `fast`, since `auto` re-plans exactly.
+    #[arg(long, value_name = "S", default_value = "auto")]
+    pub strategy: Strategy,
+    /// Also write each week's document, plan and actuals into this folder
+    /// (`week-N.doc.json`, `week-N.plan.json`, `week-N.actuals.json`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -192,13 +192,41 @@ pub fn simulate(args: &SimulateArgs) -> Result<(), Exit> {
     let mut spec = SimulationSpec::new(args.weeks, args.seed);
     spec.pushback_chance = args.pushback;
     spec.options.time_limit_seconds = args.time_limit;
+    spec.options.strategy = args.strategy;
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("--out: cannot create {}", dir.display()))
+            .map_err(Exit::Internal)?;
+    }
+    let mut written = Ok(());
     let weeks = simulate(&doc, &spec, |w| {
         tracing::info!(week = w.week, status = w.status, objective = ?w.objective, "week planned and rolled");
+        if let (Some(dir), Ok(())) = (&args.out, &written) {
+            written = write_week(dir, w);
+        }
     })?;
+    written?;
     match args.format {
         ReportFormat::Json => write_json(&weeks),
         ReportFormat::Summary => write_stdout(&chainplan::report::simulation_summary(&weeks)),
     }
+}
+
+/// One simulated week's document, plan and actuals as JSON files.
+fn write_week(dir: &Path, w: &chainplan::planning::simulate::Week) -> Result<(), Exit> {
+    let files: [(&str, serde_json::Result<String>); 3] = [
+        ("doc", serde_json::to_string_pretty(&w.document)),
+        ("plan", serde_json::to_string_pretty(&w.plan)),
+        ("actuals", serde_json::to_string_pretty(&w.actuals)),
+    ];
+    for (kind, text) in files {
+        let path = dir.join(format!("week-{}.{kind}.json", w.week));
+        let text = text
+            .context("serialising a simulated week")
+            .map_err(Exit::Internal)?;
+        write_file(&path, &text)?;
+    }
+    Ok(())
 }
 
 pub fn tradeoff(args: &TradeoffArgs) -> Result<(), Exit> {
