@@ -73,11 +73,7 @@ pub fn adherence(doc: &NetworkDoc, plan: &Plan, actuals: &Actuals, closed: u32) 
         .iter()
         .map(|s| (s.id.as_str(), s.enterprise.as_str()))
         .collect();
-    let line_site: HashMap<&str, &str> = doc
-        .lines
-        .iter()
-        .map(|l| (l.id.as_str(), l.site.as_str()))
-        .collect();
+    let line_site = doc.line_sites();
     let mut lines: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
     for p in plan.production.iter().filter(|p| p.period < closed) {
         lines.entry(p.line.as_str()).or_default().0 += p.qty;

@@ -65,12 +65,7 @@ pub struct Excess {
 /// unknown, as one that does not exist, so a supplier learns nothing of the
 /// rest of the chain.
 pub fn validate_limits(doc: &NetworkDoc, enterprise: &str, limits: &[SupplyLimit]) -> Vec<Problem> {
-    let sites: HashSet<&str> = doc
-        .sites
-        .iter()
-        .filter(|s| s.enterprise == enterprise)
-        .map(|s| s.id.as_str())
-        .collect();
+    let sites = doc.sites_of(enterprise);
     let made: HashSet<&str> = doc
         .lines
         .iter()
@@ -132,17 +127,8 @@ pub fn supplied(
     plan: &Plan,
     enterprise: &str,
 ) -> HashMap<(LimitKind, String, u32), f64> {
-    let sites: HashSet<&str> = doc
-        .sites
-        .iter()
-        .filter(|s| s.enterprise == enterprise)
-        .map(|s| s.id.as_str())
-        .collect();
-    let line_site: HashMap<&str, &str> = doc
-        .lines
-        .iter()
-        .map(|l| (l.id.as_str(), l.site.as_str()))
-        .collect();
+    let sites = doc.sites_of(enterprise);
+    let line_site = doc.line_sites();
     let lane_from: HashMap<&str, &str> = doc
         .lanes
         .iter()

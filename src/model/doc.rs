@@ -3,6 +3,7 @@
 //! lengths, ranges) live in `validate`. No IO here.
 
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 
 /// A per-period value: one number for every period, or exactly `T` numbers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -154,6 +155,23 @@ impl NetworkDoc {
     /// The number of periods `T`.
     pub fn periods(&self) -> usize {
         self.horizon.periods as usize
+    }
+
+    /// The ids of an enterprise's sites.
+    pub fn sites_of(&self, enterprise: &str) -> HashSet<&str> {
+        self.sites
+            .iter()
+            .filter(|s| s.enterprise == enterprise)
+            .map(|s| s.id.as_str())
+            .collect()
+    }
+
+    /// Each line's site, by line id.
+    pub fn line_sites(&self) -> HashMap<&str, &str> {
+        self.lines
+            .iter()
+            .map(|l| (l.id.as_str(), l.site.as_str()))
+            .collect()
     }
 }
 

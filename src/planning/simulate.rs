@@ -295,11 +295,7 @@ fn make_possible(
     shipments: &mut [ActualShipment],
     deliveries: &mut [ActualDelivery],
 ) {
-    let line_site: HashMap<&str, &str> = doc
-        .lines
-        .iter()
-        .map(|l| (l.id.as_str(), l.site.as_str()))
-        .collect();
+    let line_site = doc.line_sites();
     let inputs: HashMap<String, Vec<(String, f64)>> = doc
         .lines
         .iter()
