@@ -477,3 +477,46 @@ fn a_later_report_corrects_an_earlier_one() {
     got.sort_by(|a, b| a.partial_cmp(b).unwrap());
     assert_eq!(got, vec![(0, 10.0), (1, 7.0)]);
 }
+
+/// The backlog keeps its lateness: the optimum of the original document is
+/// the closed period's cost, plus the rolled document's optimum, plus the
+/// lateness already paid (`late_penalty * late_by`) on each backlog unit.
+///
+/// One line makes 10 a period (none in the last) at 1 a unit for a demand
+/// of 30 due in period 0, 1 a unit a period late, 5 unmet: 10 on time, 10
+/// one period late, 10 two late: 30 + 30 = 60. Period 0 closes as planned
+/// (10 made, 10 delivered: cost 10); the rolled document has 20 due now,
+/// 1 period late already, unmet 5 - 1 = 4: 10 now and 10 a period late, 30.
+/// 10 + 30 + 1 x 1 x 20 = 60.
+#[test]
+fn a_rolled_backlog_is_planned_as_the_unrolled_model_would() {
+    let d = doc(json!({
+        "horizon": {"periods": 4},
+        "items": [{"id": "p"}],
+        "enterprises": [{"id": "lead", "role": "leader"}],
+        "sites": [{"id": "s", "enterprise": "lead"}],
+        "lines": [{"id": "l", "site": "s", "capacity": [10, 10, 10, 0],
+                   "operations": [{"item": "p", "cost": 1}]}],
+        "demands": [{"id": "d", "site": "s", "item": "p", "period": 0, "qty": 30,
+                     "late_penalty": 1, "unmet_penalty": 5}]
+    }));
+    let whole = solved(&d).objective.unwrap();
+    assert!((whole - 60.0).abs() < 1e-6, "{whole}");
+    let actuals: Actuals = serde_json::from_value(json!({
+        "production": [{"line": "l", "item": "p", "period": 0, "qty": 10}],
+        "deliveries": [{"demand": "d", "period": 0, "qty": 10}]
+    }))
+    .unwrap();
+    let rolled = roll(&d, &actuals, None, 1, &[]).expect("rolls");
+    let tail = solved(&rolled.document).objective.unwrap();
+    let paid: f64 = rolled
+        .report
+        .backlog
+        .iter()
+        .map(|b| f64::from(b.late_by) * b.qty)
+        .sum();
+    assert!(
+        (10.0 + tail + paid - whole).abs() < 1e-6,
+        "10 + {tail} + {paid} != {whole}"
+    );
+}
