@@ -520,3 +520,21 @@ fn a_rolled_backlog_is_planned_as_the_unrolled_model_would() {
         "10 + {tail} + {paid} != {whole}"
     );
 }
+
+#[test]
+fn a_supplier_sees_only_the_actuals_of_its_own_sites() {
+    let d = chain();
+    let own = two_weeks().of_enterprise(&d, "sup");
+    // sup's line ls and lane ship; not the leader's line, stock, delivery or renovation.
+    assert!(own.production.iter().all(|p| p.line == "ls"));
+    assert_eq!(own.production.len(), 2);
+    assert_eq!(own.shipments.len(), 2);
+    assert!(own.stock_counts.is_empty() && own.deliveries.is_empty());
+    let renovations: Vec<&str> = own
+        .renovation_starts
+        .iter()
+        .map(|r| r.renovation.as_str())
+        .collect();
+    assert_eq!(renovations, ["r2"]);
+    assert!(two_weeks().of_enterprise(&d, "other").is_empty());
+}

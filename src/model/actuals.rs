@@ -120,15 +120,106 @@ enum Key {
     Renovation(String),
 }
 
+/// An entry of a report: its key, and whether it concerns a reporter's scope.
+trait Entry: Clone {
+    fn key(&self) -> Key;
+    fn within(&self, scope: &Scope) -> bool;
+}
+
+impl Entry for ActualProduction {
+    fn key(&self) -> Key {
+        Key::Production(
+            self.line.clone(),
+            self.item.clone(),
+            self.operation.clone(),
+            self.period,
+        )
+    }
+    fn within(&self, scope: &Scope) -> bool {
+        scope.lines.contains(self.line.as_str())
+    }
+}
+
+impl Entry for ActualShipment {
+    fn key(&self) -> Key {
+        Key::Shipment(self.lane.clone(), self.item.clone(), self.period)
+    }
+    fn within(&self, scope: &Scope) -> bool {
+        scope.lanes.contains(self.lane.as_str())
+    }
+}
+
+impl Entry for ActualReceipt {
+    fn key(&self) -> Key {
+        Key::Receipt(self.site.clone(), self.item.clone(), self.period)
+    }
+    fn within(&self, scope: &Scope) -> bool {
+        scope.sites.contains(self.site.as_str())
+    }
+}
+
+impl Entry for StockCount {
+    fn key(&self) -> Key {
+        Key::Count(self.site.clone(), self.item.clone(), self.period)
+    }
+    fn within(&self, scope: &Scope) -> bool {
+        scope.sites.contains(self.site.as_str())
+    }
+}
+
+impl Entry for ActualDelivery {
+    fn key(&self) -> Key {
+        Key::Delivery(self.demand.clone(), self.period)
+    }
+    fn within(&self, scope: &Scope) -> bool {
+        scope.demands.contains(self.demand.as_str())
+    }
+}
+
+impl Entry for RenovationStart {
+    fn key(&self) -> Key {
+        Key::Renovation(self.renovation.clone())
+    }
+    fn within(&self, scope: &Scope) -> bool {
+        scope.renovations.contains(self.renovation.as_str())
+    }
+}
+
+/// `earlier` without the entries `later` replaces, then `later`.
+fn corrected<T: Entry>(earlier: &[T], later: &[T]) -> Vec<T> {
+    let replaced: HashSet<Key> = later.iter().map(Entry::key).collect();
+    earlier
+        .iter()
+        .filter(|e| !replaced.contains(&e.key()))
+        .chain(later)
+        .cloned()
+        .collect()
+}
+
+/// The entries within `scope`.
+fn within<T: Entry>(entries: &[T], scope: &Scope) -> Vec<T> {
+    entries
+        .iter()
+        .filter(|e| e.within(scope))
+        .cloned()
+        .collect()
+}
+
+/// Each entry's key with its path (`production[3]`), in order.
+fn keyed<'a, T: Entry>(
+    entries: &'a [T],
+    list: &'a str,
+) -> impl Iterator<Item = (Key, String)> + 'a {
+    entries
+        .iter()
+        .enumerate()
+        .map(move |(i, e)| (e.key(), format!("{list}[{i}]")))
+}
+
 impl Actuals {
     /// Whether nothing is reported.
     pub fn is_empty(&self) -> bool {
-        self.production.is_empty()
-            && self.shipments.is_empty()
-            && self.receipts.is_empty()
-            && self.stock_counts.is_empty()
-            && self.deliveries.is_empty()
-            && self.renovation_starts.is_empty()
+        self.len() == 0
     }
 
     /// How many entries the report holds.
@@ -143,102 +234,27 @@ impl Actuals {
 
     /// Every entry with its key and path, in document order.
     fn keys(&self) -> Vec<(Key, String)> {
-        let mut out = Vec::with_capacity(self.len());
-        for (i, p) in self.production.iter().enumerate() {
-            let key = Key::Production(
-                p.line.clone(),
-                p.item.clone(),
-                p.operation.clone(),
-                p.period,
-            );
-            out.push((key, format!("production[{i}]")));
-        }
-        for (i, s) in self.shipments.iter().enumerate() {
-            let key = Key::Shipment(s.lane.clone(), s.item.clone(), s.period);
-            out.push((key, format!("shipments[{i}]")));
-        }
-        for (i, r) in self.receipts.iter().enumerate() {
-            let key = Key::Receipt(r.site.clone(), r.item.clone(), r.period);
-            out.push((key, format!("receipts[{i}]")));
-        }
-        for (i, c) in self.stock_counts.iter().enumerate() {
-            let key = Key::Count(c.site.clone(), c.item.clone(), c.period);
-            out.push((key, format!("stock_counts[{i}]")));
-        }
-        for (i, d) in self.deliveries.iter().enumerate() {
-            out.push((
-                Key::Delivery(d.demand.clone(), d.period),
-                format!("deliveries[{i}]"),
-            ));
-        }
-        for (i, r) in self.renovation_starts.iter().enumerate() {
-            out.push((
-                Key::Renovation(r.renovation.clone()),
-                format!("renovation_starts[{i}]"),
-            ));
-        }
-        out
+        keyed(&self.production, "production")
+            .chain(keyed(&self.shipments, "shipments"))
+            .chain(keyed(&self.receipts, "receipts"))
+            .chain(keyed(&self.stock_counts, "stock_counts"))
+            .chain(keyed(&self.deliveries, "deliveries"))
+            .chain(keyed(&self.renovation_starts, "renovation_starts"))
+            .collect()
     }
 
     /// These actuals corrected by a later report: an entry of `later` with
     /// the same key (the same line, item and period; lane, item and period;
     /// and so on) replaces this one's, the rest is added.
     pub fn merged(&self, later: &Actuals) -> Actuals {
-        let replaced: HashSet<Key> = later.keys().into_iter().map(|(k, _)| k).collect();
-        let keep = |k: Key| !replaced.contains(&k);
-        let mut out = Actuals {
-            production: self
-                .production
-                .iter()
-                .filter(|p| {
-                    keep(Key::Production(
-                        p.line.clone(),
-                        p.item.clone(),
-                        p.operation.clone(),
-                        p.period,
-                    ))
-                })
-                .cloned()
-                .collect(),
-            shipments: self
-                .shipments
-                .iter()
-                .filter(|s| keep(Key::Shipment(s.lane.clone(), s.item.clone(), s.period)))
-                .cloned()
-                .collect(),
-            receipts: self
-                .receipts
-                .iter()
-                .filter(|r| keep(Key::Receipt(r.site.clone(), r.item.clone(), r.period)))
-                .cloned()
-                .collect(),
-            stock_counts: self
-                .stock_counts
-                .iter()
-                .filter(|c| keep(Key::Count(c.site.clone(), c.item.clone(), c.period)))
-                .cloned()
-                .collect(),
-            deliveries: self
-                .deliveries
-                .iter()
-                .filter(|d| keep(Key::Delivery(d.demand.clone(), d.period)))
-                .cloned()
-                .collect(),
-            renovation_starts: self
-                .renovation_starts
-                .iter()
-                .filter(|r| keep(Key::Renovation(r.renovation.clone())))
-                .cloned()
-                .collect(),
-        };
-        out.production.extend(later.production.iter().cloned());
-        out.shipments.extend(later.shipments.iter().cloned());
-        out.receipts.extend(later.receipts.iter().cloned());
-        out.stock_counts.extend(later.stock_counts.iter().cloned());
-        out.deliveries.extend(later.deliveries.iter().cloned());
-        out.renovation_starts
-            .extend(later.renovation_starts.iter().cloned());
-        out
+        Actuals {
+            production: corrected(&self.production, &later.production),
+            shipments: corrected(&self.shipments, &later.shipments),
+            receipts: corrected(&self.receipts, &later.receipts),
+            stock_counts: corrected(&self.stock_counts, &later.stock_counts),
+            deliveries: corrected(&self.deliveries, &later.deliveries),
+            renovation_starts: corrected(&self.renovation_starts, &later.renovation_starts),
+        }
     }
 
     /// The entries of an enterprise's own sites (for showing a supplier
@@ -246,42 +262,12 @@ impl Actuals {
     pub fn of_enterprise(&self, doc: &NetworkDoc, enterprise: &str) -> Actuals {
         let scope = Scope::new(doc, Reporter::Enterprise(enterprise));
         Actuals {
-            production: self
-                .production
-                .iter()
-                .filter(|p| scope.lines.contains(p.line.as_str()))
-                .cloned()
-                .collect(),
-            shipments: self
-                .shipments
-                .iter()
-                .filter(|s| scope.lanes.contains(s.lane.as_str()))
-                .cloned()
-                .collect(),
-            receipts: self
-                .receipts
-                .iter()
-                .filter(|r| scope.sites.contains(r.site.as_str()))
-                .cloned()
-                .collect(),
-            stock_counts: self
-                .stock_counts
-                .iter()
-                .filter(|c| scope.sites.contains(c.site.as_str()))
-                .cloned()
-                .collect(),
-            deliveries: self
-                .deliveries
-                .iter()
-                .filter(|d| scope.demands.contains(d.demand.as_str()))
-                .cloned()
-                .collect(),
-            renovation_starts: self
-                .renovation_starts
-                .iter()
-                .filter(|r| scope.renovations.contains(r.renovation.as_str()))
-                .cloned()
-                .collect(),
+            production: within(&self.production, &scope),
+            shipments: within(&self.shipments, &scope),
+            receipts: within(&self.receipts, &scope),
+            stock_counts: within(&self.stock_counts, &scope),
+            deliveries: within(&self.deliveries, &scope),
+            renovation_starts: within(&self.renovation_starts, &scope),
         }
     }
 }

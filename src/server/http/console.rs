@@ -10,62 +10,45 @@ use axum::extract::Path;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+/// One console file: its name, its content type and its text.
+macro_rules! embed {
+    ($kind:expr, $name:literal) => {
+        ($name, $kind, include_str!(concat!("console/", $name)))
+    };
+}
+
 /// Every file of the console, by name: (name, content type, text).
 const FILES: [(&str, &str, &str); 30] = [
-    ("index.html", HTML, include_str!("console/index.html")),
-    ("portal.html", HTML, include_str!("console/portal.html")),
-    ("style.css", CSS, include_str!("console/style.css")),
-    ("api.js", JS, include_str!("console/api.js")),
-    ("charts.js", JS, include_str!("console/charts.js")),
-    ("common.js", JS, include_str!("console/common.js")),
-    ("compare.js", JS, include_str!("console/compare.js")),
-    ("console.js", JS, include_str!("console/console.js")),
-    ("criticality.js", JS, include_str!("console/criticality.js")),
-    ("dialogs.js", JS, include_str!("console/dialogs.js")),
-    ("docs.js", JS, include_str!("console/docs.js")),
-    ("map-layout.js", JS, include_str!("console/map-layout.js")),
-    ("map-panels.js", JS, include_str!("console/map-panels.js")),
-    ("map.js", JS, include_str!("console/map.js")),
-    (
-        "network-replan.js",
-        JS,
-        include_str!("console/network-replan.js"),
-    ),
-    ("network.js", JS, include_str!("console/network.js")),
-    ("networks.js", JS, include_str!("console/networks.js")),
-    ("plan-cards.js", JS, include_str!("console/plan-cards.js")),
-    ("plan-header.js", JS, include_str!("console/plan-header.js")),
-    (
-        "plan-metrics.js",
-        JS,
-        include_str!("console/plan-metrics.js"),
-    ),
-    ("plan-tables.js", JS, include_str!("console/plan-tables.js")),
-    ("plan.js", JS, include_str!("console/plan.js")),
-    ("portal.js", JS, include_str!("console/portal.js")),
-    (
-        "scenario-changes.js",
-        JS,
-        include_str!("console/scenario-changes.js"),
-    ),
-    (
-        "scenario-form.js",
-        JS,
-        include_str!("console/scenario-form.js"),
-    ),
-    (
-        "scenario-list.js",
-        JS,
-        include_str!("console/scenario-list.js"),
-    ),
-    (
-        "scenario-solve.js",
-        JS,
-        include_str!("console/scenario-solve.js"),
-    ),
-    ("scenarios.js", JS, include_str!("console/scenarios.js")),
-    ("shell.js", JS, include_str!("console/shell.js")),
-    ("solve.js", JS, include_str!("console/solve.js")),
+    embed!(HTML, "index.html"),
+    embed!(HTML, "portal.html"),
+    embed!(CSS, "style.css"),
+    embed!(JS, "api.js"),
+    embed!(JS, "charts.js"),
+    embed!(JS, "common.js"),
+    embed!(JS, "compare.js"),
+    embed!(JS, "console.js"),
+    embed!(JS, "criticality.js"),
+    embed!(JS, "dialogs.js"),
+    embed!(JS, "docs.js"),
+    embed!(JS, "map-layout.js"),
+    embed!(JS, "map-panels.js"),
+    embed!(JS, "map.js"),
+    embed!(JS, "network-replan.js"),
+    embed!(JS, "network.js"),
+    embed!(JS, "networks.js"),
+    embed!(JS, "plan-cards.js"),
+    embed!(JS, "plan-header.js"),
+    embed!(JS, "plan-metrics.js"),
+    embed!(JS, "plan-tables.js"),
+    embed!(JS, "plan.js"),
+    embed!(JS, "portal.js"),
+    embed!(JS, "scenario-changes.js"),
+    embed!(JS, "scenario-form.js"),
+    embed!(JS, "scenario-list.js"),
+    embed!(JS, "scenario-solve.js"),
+    embed!(JS, "scenarios.js"),
+    embed!(JS, "shell.js"),
+    embed!(JS, "solve.js"),
 ];
 
 const HTML: &str = "text/html; charset=utf-8";
