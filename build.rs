@@ -6,13 +6,14 @@
 
 use std::path::PathBuf;
 
-const PROTOS: [&str; 6] = [
+const PROTOS: [&str; 7] = [
     "proto/chainplan/v1/network.proto",
     "proto/chainplan/v1/plan.proto",
     "proto/chainplan/v1/network_service.proto",
     "proto/chainplan/v1/planning_service.proto",
     "proto/chainplan/v1/supplier_service.proto",
     "proto/chainplan/v1/scenario_service.proto",
+    "proto/chainplan/v1/execution_service.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -494,6 +494,7 @@ fn seeds() -> &'static [Vec<u8>] {
                 version: 2,
                 decision: Some(pb::acknowledge_request::Decision::Reject(pb::Rejection {
                     reason: "no steel".into(),
+                    counter_proposal: Vec::new(),
                 })),
             }
             .encode_to_vec(),

@@ -71,6 +71,7 @@ async fn a_client_lists_describes_and_calls_through_reflection_alone() {
         "chainplan.v1.PlanningService",
         "chainplan.v1.SupplierService",
         "chainplan.v1.ScenarioService",
+        "chainplan.v1.ExecutionService",
         "grpc.health.v1.Health",
     ] {
         assert!(names.contains(&service), "{service} missing from {names:?}");

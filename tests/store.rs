@@ -9,12 +9,15 @@
 mod common;
 use common::docs::demo_chain as gearbox;
 
+use chainplan::model::actuals::{ActualProduction, Actuals};
+use chainplan::model::commitment::{LimitKind, SupplyLimit};
+use chainplan::model::roll::RollReport;
 use chainplan::model::scenario::ScenarioChange;
 use chainplan::model::{Allocation, AllocationEntry, AllocationKind, Plan};
 use chainplan::planning::{solve, SolveOptions};
 use chainplan::store::{
-    Acknowledgement, MemoryStore, NetworkChange, PlanOrigin, PlanRecord, Publish, RedisStore,
-    ReplanMode, ReplanPolicy, ScenarioRecord, Store, StoreError,
+    Acknowledgement, ActualsReport, MemoryStore, NetworkChange, PlanOrigin, PlanRecord, Publish,
+    RedisStore, ReplanMode, ReplanPolicy, RollRecord, ScenarioRecord, Store, StoreError,
 };
 use common::processes::{free_port, redis_server, redis_url, unique_prefix, Proc};
 use std::future::Future;
@@ -62,6 +65,7 @@ fn publish(network: &str, plan: &str, request: Option<&str>, a: f64, b: f64) -> 
         plan_id: plan.into(),
         request_id: request.map(str::to_string),
         allocations: vec![allocation("a", a), allocation("b", b)],
+        period_offset: 0,
     }
 }
 
@@ -180,6 +184,7 @@ async fn suite(store: Arc<dyn Store>) {
         accepted,
         text: "t".into(),
         at: SystemTime::now(),
+        limits: Vec::new(),
     };
     let (_, latest) = store.acknowledge("n", ack(1, true)).await.unwrap();
     assert_eq!(latest, 2);
@@ -259,6 +264,204 @@ async fn suite(store: Arc<dyn Store>) {
     ));
 }
 
+/// A report of `qty` units made on line "l" in period 0, for `version`.
+fn report(id: &str, version: u64, qty: f64) -> ActualsReport {
+    ActualsReport {
+        request_id: id.into(),
+        enterprise: Some("gearworks".into()),
+        network_version: version,
+        actuals: Actuals {
+            production: vec![ActualProduction {
+                line: "l".into(),
+                item: "gear".into(),
+                operation: None,
+                period: 0,
+                qty,
+            }],
+            ..Actuals::default()
+        },
+        at: SystemTime::now(),
+        sequence: 0,
+    }
+}
+
+fn roll_record(from_version: u64, request_id: Option<&str>) -> RollRecord {
+    RollRecord {
+        request_id: request_id.map(str::to_string),
+        from_version,
+        to_version: 0,
+        period_offset: 0,
+        at: SystemTime::now(),
+        actuals: Actuals::default(),
+        report: RollReport {
+            periods: 1,
+            ..RollReport::default()
+        },
+        plan_id: None,
+        adherence: None,
+    }
+}
+
+/// Two make entries of supplier "a", in periods 0 and 1.
+fn two_periods(first: f64, second: f64) -> Allocation {
+    let mut a = allocation("a", first);
+    let mut later = a.entries[0].clone();
+    later.period = 1;
+    later.qty = second;
+    a.entries.push(later);
+    a
+}
+
+/// Actuals reports, rolls and counter-proposals: a retry stores nothing
+/// more, a roll stores its version and record together or nothing, reports
+/// of closed periods are refused, and a publish after a roll compares in
+/// absolute periods.
+async fn execution_suite(store: Arc<dyn Store>) {
+    let doc = Arc::new(gearbox());
+    store
+        .put_network("x", doc.clone(), NetworkChange::Put, "first", Some(0))
+        .await
+        .unwrap();
+    let first = store
+        .report_actuals("x", report("r1", 1, 5.0))
+        .await
+        .unwrap();
+    assert_eq!(first.sequence, 1);
+    // A retry, even with other content, returns the first report.
+    let retried = store
+        .report_actuals("x", report("r1", 1, 9.0))
+        .await
+        .unwrap();
+    assert_eq!(retried, first);
+    let second = store
+        .report_actuals("x", report("r2", 1, 6.0))
+        .await
+        .unwrap();
+    assert_eq!(second.sequence, 2);
+    assert!(matches!(
+        store.report_actuals("x", report("r3", 2, 1.0)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.report_actuals("nope", report("r9", 1, 1.0)).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        store.open_actuals("x").await.unwrap(),
+        vec![first.clone(), second.clone()]
+    );
+
+    // A roll stores the next version and its record together.
+    let rolled = store
+        .roll("x", doc.clone(), "week 1", roll_record(1, Some("w1")))
+        .await
+        .unwrap();
+    assert_eq!(rolled.to_version, 2);
+    let v2 = store.get_network("x", None).await.unwrap();
+    assert_eq!((v2.version, v2.change), (2, NetworkChange::Roll));
+    assert_eq!(v2.reason, "week 1");
+    // A retry answers as the roll did and stores nothing.
+    let retry = store
+        .roll("x", doc.clone(), "week 1", roll_record(1, Some("w1")))
+        .await
+        .unwrap();
+    assert_eq!(retry, rolled);
+    // A roll of a version that is no longer the latest loses whole.
+    assert!(matches!(
+        store
+            .roll("x", doc.clone(), "stale", roll_record(1, None))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.get_network("x", None).await.unwrap().version, 2);
+    assert_eq!(store.rolls("x").await.unwrap(), vec![rolled.clone()]);
+
+    // The rolled reports are closed: not open any more, and no report may
+    // count in the rolled version's periods; the next one opens anew.
+    assert!(store.open_actuals("x").await.unwrap().is_empty());
+    assert!(matches!(
+        store.report_actuals("x", report("r4", 1, 1.0)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let third = store
+        .report_actuals("x", report("r4", 2, 7.0))
+        .await
+        .unwrap();
+    assert_eq!(third.sequence, 3);
+    assert_eq!(store.open_actuals("x").await.unwrap(), vec![third]);
+    // A report retried after the roll still answers as first stored.
+    assert_eq!(
+        store
+            .report_actuals("x", report("r1", 1, 5.0))
+            .await
+            .unwrap(),
+        first
+    );
+
+    // A publish after the roll compares with the previous version moved
+    // to its periods: the same work one period later is no change.
+    let p = plan();
+    store.put_plan(record("xp1", "x", 1, &p)).await.unwrap();
+    store.put_plan(record("xp2", "x", 2, &p)).await.unwrap();
+    store.put_plan(record("xp3", "x", 2, &p)).await.unwrap();
+    let publish_a = |plan: &str, allocation: Allocation, period_offset| Publish {
+        network_id: "x".into(),
+        plan_id: plan.into(),
+        request_id: None,
+        allocations: vec![allocation],
+        period_offset,
+    };
+    store
+        .publish(publish_a("xp1", two_periods(10.0, 20.0), 0))
+        .await
+        .unwrap();
+    let mut shifted = allocation("a", 20.0);
+    shifted.entries[0].period = 0;
+    let same = store.publish(publish_a("xp2", shifted, 1)).await.unwrap();
+    assert_eq!(same.unchanged, vec!["a".to_string()]);
+    let changed = store
+        .publish(publish_a("xp3", allocation("a", 15.0), 1))
+        .await
+        .unwrap();
+    assert_eq!(changed.updated, vec![("a".into(), 2, 1)]);
+    let log = store.allocation_log("x", "a", 1).await.unwrap();
+    assert_eq!(log[0].period_offset, 1);
+    assert_eq!(
+        (
+            log[0].changes[0].period,
+            log[0].changes[0].qty_before,
+            log[0].changes[0].qty_after
+        ),
+        (0, 20.0, 15.0)
+    );
+
+    // A rejection keeps its counter-proposal.
+    let limits = vec![SupplyLimit {
+        kind: LimitKind::Make,
+        item: "gear".into(),
+        period: 2,
+        qty: 4.5,
+    }];
+    store
+        .acknowledge(
+            "x",
+            Acknowledgement {
+                enterprise: "a".into(),
+                version: 2,
+                accepted: false,
+                text: "short of steel".into(),
+                at: SystemTime::now(),
+                limits: limits.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.acknowledgements("x", "a").await.unwrap()[0].limits,
+        limits
+    );
+}
+
 /// Many writers on one version: exactly one wins.
 async fn concurrent_writers(store: Arc<dyn Store>) {
     let doc = Arc::new(gearbox());
@@ -293,6 +496,11 @@ async fn concurrent_writers(store: Arc<dyn Store>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_store_passes_the_suite() {
     suite(Arc::new(MemoryStore::new())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_store_keeps_actuals_and_rolls() {
+    execution_suite(Arc::new(MemoryStore::new())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -348,6 +556,11 @@ async fn redis_store_passes_the_suite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_keeps_actuals_and_rolls() {
+    with_redis(|store| execution_suite(Arc::new(store))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_store_lets_one_of_many_writers_win() {
     with_redis(|store| concurrent_writers(Arc::new(store))).await;
 }
@@ -397,6 +610,7 @@ async fn a_replica_sees_what_another_publishes() {
                     accepted: true,
                     text: "ok".into(),
                     at: SystemTime::now(),
+                    limits: Vec::new(),
                 },
             )
             .await

@@ -64,6 +64,67 @@ pub struct Adherence {
     pub suppliers: Vec<SupplierAdherence>,
     pub planned_delivered: f64,
     pub actual_delivered: f64,
+    /// Variable production and transport cost (per-unit operation and lane
+    /// costs) of what was planned and of what was done.
+    #[serde(default)]
+    pub planned_cost: f64,
+    #[serde(default)]
+    pub actual_cost: f64,
+}
+
+impl Adherence {
+    /// Adds `other`'s figures (of later periods) to these: lines and
+    /// suppliers matched by id, new ones appended in order.
+    pub fn add(&mut self, other: &Adherence) {
+        for l in &other.lines {
+            match self.lines.iter_mut().find(|m| m.line == l.line) {
+                Some(m) => {
+                    m.planned += l.planned;
+                    m.actual += l.actual;
+                }
+                None => self.lines.push(l.clone()),
+            }
+        }
+        for a in &other.suppliers {
+            match self
+                .suppliers
+                .iter_mut()
+                .find(|m| m.enterprise == a.enterprise)
+            {
+                Some(m) => {
+                    m.planned_made += a.planned_made;
+                    m.actual_made += a.actual_made;
+                    m.shipments_planned += a.shipments_planned;
+                    m.shipments_on_time_in_full += a.shipments_on_time_in_full;
+                }
+                None => self.suppliers.push(a.clone()),
+            }
+        }
+        self.planned_delivered += other.planned_delivered;
+        self.actual_delivered += other.actual_delivered;
+        self.planned_cost += other.planned_cost;
+        self.actual_cost += other.actual_cost;
+    }
+
+    /// The figures of one enterprise alone: its lines and its own entry,
+    /// with no chain figures.
+    pub fn of_enterprise(&self, enterprise: &str) -> Adherence {
+        Adherence {
+            lines: self
+                .lines
+                .iter()
+                .filter(|l| l.enterprise == enterprise)
+                .cloned()
+                .collect(),
+            suppliers: self
+                .suppliers
+                .iter()
+                .filter(|a| a.enterprise == enterprise)
+                .cloned()
+                .collect(),
+            ..Adherence::default()
+        }
+    }
 }
 
 /// Compares `plan` (for `doc`) with `actuals` over periods `0..closed`.
@@ -166,5 +227,66 @@ pub fn adherence(doc: &NetworkDoc, plan: &Plan, actuals: &Actuals, closed: u32) 
         .filter(|d| d.period < closed)
         .map(|d| d.qty)
         .sum();
+    (out.planned_cost, out.actual_cost) = variable_costs(doc, plan, actuals, closed);
     out
+}
+
+/// The per-unit operation and lane costs of `plan` and of `actuals` over
+/// periods `0..closed`. A reported production without its operation is
+/// costed at the line's first operation making the item.
+fn variable_costs(doc: &NetworkDoc, plan: &Plan, actuals: &Actuals, closed: u32) -> (f64, f64) {
+    let mut operation_cost: HashMap<(&str, String), f64> = HashMap::new();
+    let mut item_cost: HashMap<(&str, &str), f64> = HashMap::new();
+    for l in &doc.lines {
+        for o in &l.operations {
+            operation_cost.insert((l.id.as_str(), o.id_in(&l.id)), o.cost);
+            item_cost
+                .entry((l.id.as_str(), o.item.as_str()))
+                .or_insert(o.cost);
+        }
+    }
+    let lane_cost: HashMap<&str, f64> = doc.lanes.iter().map(|l| (l.id.as_str(), l.cost)).collect();
+    let lane = |id: &str| lane_cost.get(id).copied().unwrap_or(0.0);
+    let planned: f64 = plan
+        .production
+        .iter()
+        .filter(|p| p.period < closed)
+        .map(|p| {
+            p.qty
+                * operation_cost
+                    .get(&(p.line.as_str(), p.operation.clone()))
+                    .or_else(|| item_cost.get(&(p.line.as_str(), p.item.as_str())))
+                    .copied()
+                    .unwrap_or(0.0)
+        })
+        .sum::<f64>()
+        + plan
+            .shipments
+            .iter()
+            .filter(|s| s.period < closed)
+            .map(|s| s.qty * lane(&s.lane))
+            .sum::<f64>();
+    let actual: f64 = actuals
+        .production
+        .iter()
+        .filter(|p| p.period < closed)
+        .map(|p| {
+            let by_operation = p
+                .operation
+                .as_ref()
+                .and_then(|o| operation_cost.get(&(p.line.as_str(), o.clone())));
+            p.qty
+                * by_operation
+                    .or_else(|| item_cost.get(&(p.line.as_str(), p.item.as_str())))
+                    .copied()
+                    .unwrap_or(0.0)
+        })
+        .sum::<f64>()
+        + actuals
+            .shipments
+            .iter()
+            .filter(|s| s.period < closed)
+            .map(|s| s.qty * lane(&s.lane))
+            .sum::<f64>();
+    (planned, actual)
 }

@@ -228,6 +228,27 @@ pub struct Allocation {
     pub entries: Vec<AllocationEntry>,
 }
 
+impl Allocation {
+    /// The allocation as it reads after the horizon rolled `periods`
+    /// periods: entries of the closed periods gone, the rest renumbered.
+    pub fn rolled(&self, periods: u64) -> Allocation {
+        Allocation {
+            enterprise: self.enterprise.clone(),
+            entries: self
+                .entries
+                .iter()
+                .filter_map(|e| {
+                    let period = u64::from(e.period).checked_sub(periods)?;
+                    Some(AllocationEntry {
+                        period: u32::try_from(period).ok()?,
+                        ..e.clone()
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Which capacity binds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -346,6 +367,59 @@ impl Plan {
             stats: SolveStats::default(),
             stability: None,
             goals: Vec::new(),
+        }
+    }
+
+    /// The plan as it reads after the horizon rolled `periods` periods:
+    /// the decisions of the closed periods gone, the rest renumbered (a
+    /// shipment that left in a closed period is gone with it). Costs,
+    /// figures and renovations are kept as they were.
+    pub fn rolled(&self, periods: u32) -> Plan {
+        let k = periods;
+        Plan {
+            production: self
+                .production
+                .iter()
+                .filter(|p| p.period >= k)
+                .map(|p| Production {
+                    period: p.period - k,
+                    ..p.clone()
+                })
+                .collect(),
+            shipments: self
+                .shipments
+                .iter()
+                .filter(|s| s.period >= k)
+                .map(|s| Shipment {
+                    period: s.period - k,
+                    arrival: s.arrival - k,
+                    ..s.clone()
+                })
+                .collect(),
+            stock: self
+                .stock
+                .iter()
+                .filter(|s| s.period >= k)
+                .map(|s| StockLevel {
+                    period: s.period - k,
+                    ..s.clone()
+                })
+                .collect(),
+            deliveries: self
+                .deliveries
+                .iter()
+                .filter(|d| d.period >= k)
+                .map(|d| Delivery {
+                    period: d.period - k,
+                    ..d.clone()
+                })
+                .collect(),
+            allocations: self
+                .allocations
+                .iter()
+                .map(|a| a.rolled(u64::from(k)))
+                .collect(),
+            ..self.clone()
         }
     }
 }

@@ -244,26 +244,8 @@ pub fn roll(
             .map(|p| p.under("rolled document"))
             .collect());
     }
-    let (production, shipments) = match committed {
-        Some(plan) => (
-            plan.production
-                .iter()
-                .filter(|p| p.period >= k)
-                .map(|p| Production {
-                    period: p.period - k,
-                    ..p.clone()
-                })
-                .collect(),
-            plan.shipments
-                .iter()
-                .filter(|s| s.period >= k)
-                .map(|s| Shipment {
-                    period: s.period - k,
-                    arrival: s.arrival - k,
-                    ..s.clone()
-                })
-                .collect(),
-        ),
+    let (production, shipments) = match committed.map(|plan| plan.rolled(k)) {
+        Some(plan) => (plan.production, plan.shipments),
         None => (Vec::new(), Vec::new()),
     };
     Ok(Rolled {

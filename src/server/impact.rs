@@ -3,11 +3,12 @@
 //! lost capacity, an order change) can reach, with their service before and
 //! after. Pure: the job that stores a re-plan computes it.
 
+use crate::model::commitment::CounterProposal;
 use crate::model::{NetworkDoc, Plan};
 use crate::planning::graph::ChainGraph;
 use crate::planning::{affected_demands, diff_allocations};
 use crate::server::publish::supplier_allocations;
-use crate::store::{AffectedDemand, DemandOutcome, PlanRecord, ReplanImpact};
+use crate::store::{AffectedDemand, CounterProposalCost, DemandOutcome, PlanRecord, ReplanImpact};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a re-plan changed against its base plan.
@@ -40,7 +41,41 @@ pub fn replan_impact(
         changed_suppliers,
         unchanged_suppliers,
         region: plan.stability.as_ref().and_then(|s| s.region.clone()),
+        periods_rolled: 0,
+        counter_proposals: None,
     }
+}
+
+/// What holding `held` cost: the re-plan `plan` against the same re-plan
+/// without them (`free`), in objective and in service over every demand.
+pub fn counter_proposal_cost(
+    doc: &NetworkDoc,
+    plan: &Plan,
+    free: &Plan,
+    held: Vec<CounterProposal>,
+) -> CounterProposalCost {
+    CounterProposalCost {
+        held,
+        objective_held: plan.objective.unwrap_or(0.0),
+        objective_free: free.objective.unwrap_or(0.0),
+        service_held: service(doc, plan),
+        service_free: service(doc, free),
+    }
+}
+
+/// How a plan serves all demands together.
+fn service(doc: &NetworkDoc, plan: &Plan) -> DemandOutcome {
+    let mut out = DemandOutcome::default();
+    for d in &plan.deliveries {
+        if d.late_by == 0 {
+            out.on_time += d.qty;
+        } else {
+            out.late += d.qty;
+        }
+    }
+    let due: f64 = doc.demands.iter().map(|d| d.qty).sum();
+    out.unmet = (due - out.on_time - out.late).max(0.0);
+    out
 }
 
 /// The demands the causes can reach, each with the causes that reach it and

@@ -17,6 +17,9 @@ pub const NETWORK_REQUEST_BYTES: usize = 64 * 1024 * 1024;
 /// ScenarioService takes change lists.
 pub const SCENARIO_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 /// PlanningService and SupplierService take ids, options and small edits.
+/// The largest actuals report or roll request: a week of a large chain's
+/// production and shipments.
+pub const ACTUALS_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 pub const SMALL_REQUEST_BYTES: usize = 1024 * 1024;
 
 /// tonic's messages for the answers rewritten, as (code, message prefix,

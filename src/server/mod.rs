@@ -9,6 +9,8 @@ pub mod auth;
 pub mod client;
 pub mod codec;
 pub mod convert;
+pub mod execution;
+pub mod horizon;
 pub mod http;
 pub mod impact;
 pub mod jobs;
@@ -25,8 +27,10 @@ pub mod status;
 pub mod supplier;
 
 use crate::server::auth::{Authenticator, Tokens};
+use crate::server::execution::ExecutionApi;
 use crate::server::jobs::{SharedQueue, SolvePool};
 use crate::server::network::NetworkApi;
+use crate::server::pb::execution_service_server::ExecutionServiceServer;
 use crate::server::pb::network_service_server::NetworkServiceServer;
 use crate::server::pb::planning_service_server::PlanningServiceServer;
 use crate::server::pb::scenario_service_server::ScenarioServiceServer;
@@ -171,6 +175,9 @@ pub async fn run_with_http(
     health_reporter
         .set_serving::<ScenarioServiceServer<ScenarioApi>>()
         .await;
+    health_reporter
+        .set_serving::<ExecutionServiceServer<ExecutionApi>>()
+        .await;
     let (reflection_v1, reflection_v1alpha) =
         reflection::services().map_err(|e| std::io::Error::other(e.to_string()))?;
 
@@ -186,6 +193,9 @@ pub async fn run_with_http(
             state: state.clone(),
         },
         supplier: SupplierApi {
+            state: state.clone(),
+        },
+        execution: ExecutionApi {
             state: state.clone(),
         },
     };
@@ -221,6 +231,12 @@ pub async fn run_with_http(
         SupplierServiceServer::new(services.supplier.clone())
             .max_decoding_message_size(limits::SMALL_REQUEST_BYTES)
             .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
+        intercept(auth.clone()),
+    );
+    let execution = InterceptedService::new(
+        ExecutionServiceServer::new(services.execution.clone())
+            .max_decoding_message_size(limits::ACTUALS_REQUEST_BYTES)
+            .max_encoding_message_size(4 * MAX_REQUEST_BYTES),
         intercept(auth),
     );
 
@@ -245,6 +261,9 @@ pub async fn run_with_http(
         health_reporter
             .set_not_serving::<ScenarioServiceServer<ScenarioApi>>()
             .await;
+        health_reporter
+            .set_not_serving::<ExecutionServiceServer<ExecutionApi>>()
+            .await;
         pool.shutdown();
         let _ = stop_tx.send(true);
     };
@@ -257,6 +276,7 @@ pub async fn run_with_http(
         .add_service(planning)
         .add_service(supplier)
         .add_service(scenario)
+        .add_service(execution)
         .serve_with_incoming_shutdown(incoming(listener), shutdown)
         .await?;
     if let Some(http_server) = http_server {

@@ -2,6 +2,7 @@
 //! supplier whose work changed gets a new version of its allocation log.
 
 use crate::model::{Allocation, NetworkDoc, Plan, Role};
+use crate::server::horizon::offset_at;
 use crate::server::status::ServiceError;
 use crate::store::{Publish, PublishReceipt, Store};
 use std::sync::Arc;
@@ -59,11 +60,13 @@ pub async fn publish_plan(
         .get_network(&record.network_id, Some(record.network_version))
         .await?;
     let latest = store.get_network(&record.network_id, None).await?;
+    let rolls = store.rolls(&record.network_id).await?;
     let publish = Publish {
         network_id: record.network_id.clone(),
         plan_id: plan_id.to_string(),
         request_id,
         allocations: supplier_allocations(&network.document, &record.plan),
+        period_offset: offset_at(&rolls, record.network_version),
     };
     if latest.version != record.network_version {
         // A retry of a publish that did apply before the network moved on

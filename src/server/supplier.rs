@@ -4,13 +4,14 @@
 //! nothing about it.
 
 use crate::metrics::{metrics, OpenStream};
+use crate::model::commitment::validate_limits;
 use crate::model::edit::{
     apply_capacity_changes, CapacityChange, CapacityEdit, EditProblem, Edited,
 };
 use crate::model::text::echo;
 use crate::model::{Problem, Role};
 use crate::server::auth::Caller;
-use crate::server::convert::records;
+use crate::server::convert::{execution, records};
 use crate::server::pb;
 use crate::server::pb::supplier_service_server::SupplierService;
 use crate::server::state::AppState;
@@ -31,41 +32,52 @@ pub struct SupplierApi {
 const STREAM_BUFFER: usize = 32;
 
 impl SupplierApi {
-    /// Checks that `enterprise` is a supplier of the network's latest
-    /// version, and returns that version. A supplier caller gets the same
-    /// NOT_FOUND for a network that does not exist and for one it is not
-    /// part of, so it cannot learn which network ids exist; the ERP and
-    /// planners, who may list networks, are told which it is.
     async fn check_supplier(
         &self,
         caller: &Caller,
         network_id: &str,
         enterprise: &str,
     ) -> Result<NetworkVersion, ServiceError> {
-        crate::server::network::check_network_id(network_id)?;
-        let hidden =
-            || ServiceError::NotFound(format!("network \"{}\" not found", echo(network_id)));
-        let network = match self.state.store.get_network(network_id, None).await {
-            Ok(n) => n,
-            Err(StoreError::NotFound { .. }) if caller.is_supplier() => return Err(hidden()),
-            Err(e) => return Err(e.into()),
-        };
-        let known = network
-            .document
-            .enterprises
-            .iter()
-            .any(|e| e.id == enterprise && e.role == Role::Supplier);
-        if known {
-            Ok(network)
-        } else if caller.is_supplier() {
-            Err(hidden())
-        } else {
-            Err(ServiceError::NotFound(format!(
-                "no supplier \"{}\" in network \"{}\"",
-                echo(enterprise),
-                echo(network_id)
-            )))
-        }
+        supplier_network(&self.state, caller, network_id, enterprise).await
+    }
+}
+
+/// Checks that `enterprise` is a supplier of the network's latest version,
+/// and returns that version. A supplier caller gets the same NOT_FOUND for
+/// a network that does not exist and for one it is not part of, so it
+/// cannot learn which network ids exist; the ERP and planners, who may list
+/// networks, are told which it is.
+///
+/// # Errors
+/// NOT_FOUND as above; the store's.
+pub async fn supplier_network(
+    state: &AppState,
+    caller: &Caller,
+    network_id: &str,
+    enterprise: &str,
+) -> Result<NetworkVersion, ServiceError> {
+    crate::server::network::check_network_id(network_id)?;
+    let hidden = || ServiceError::NotFound(format!("network \"{}\" not found", echo(network_id)));
+    let network = match state.store.get_network(network_id, None).await {
+        Ok(n) => n,
+        Err(StoreError::NotFound { .. }) if caller.is_supplier() => return Err(hidden()),
+        Err(e) => return Err(e.into()),
+    };
+    let known = network
+        .document
+        .enterprises
+        .iter()
+        .any(|e| e.id == enterprise && e.role == Role::Supplier);
+    if known {
+        Ok(network)
+    } else if caller.is_supplier() {
+        Err(hidden())
+    } else {
+        Err(ServiceError::NotFound(format!(
+            "no supplier \"{}\" in network \"{}\"",
+            echo(enterprise),
+            echo(network_id)
+        )))
     }
 }
 
@@ -195,10 +207,10 @@ impl SupplierService for SupplierApi {
             decision,
         } = request.into_inner();
         let enterprise = caller.supplier_write(&enterprise)?;
-        let (accepted, text) = match decision {
+        let (accepted, text, counter_proposal) = match decision {
             Some(pb::acknowledge_request::Decision::Accept(a)) => {
                 check_text("accept.note", &a.note)?;
-                (true, a.note)
+                (true, a.note, Vec::new())
             }
             Some(pb::acknowledge_request::Decision::Reject(r)) => {
                 if r.reason.trim().is_empty() {
@@ -209,7 +221,7 @@ impl SupplierService for SupplierApi {
                     .into());
                 }
                 check_text("reject.reason", &r.reason)?;
-                (false, r.reason)
+                (false, r.reason, r.counter_proposal)
             }
             None => {
                 return Err(
@@ -222,8 +234,23 @@ impl SupplierService for SupplierApi {
                 ServiceError::invalid("version", "required (versions count from 1)").into(),
             );
         }
-        self.check_supplier(&caller, &network_id, &enterprise)
+        let limits = execution::supply_limits("reject.counter_proposal", &counter_proposal)?;
+        let network = self
+            .check_supplier(&caller, &network_id, &enterprise)
             .await?;
+        let problems = validate_limits(&network.document, &enterprise, &limits);
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(
+                problems
+                    .into_iter()
+                    .map(|p| {
+                        let field = p.path.strip_prefix("limits").unwrap_or(&p.path);
+                        Problem::new(format!("reject.counter_proposal{field}"), p.reason)
+                    })
+                    .collect(),
+            )
+            .into());
+        }
         let (ack, latest) = self
             .state
             .store
@@ -235,6 +262,7 @@ impl SupplierService for SupplierApi {
                     accepted,
                     text,
                     at: SystemTime::now(),
+                    limits,
                 },
             )
             .await

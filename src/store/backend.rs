@@ -2,10 +2,11 @@
 
 use super::error::StoreError;
 use super::records::{
-    Acknowledgement, AllocationVersion, NetworkChange, NetworkSummary, NetworkVersion, PlanRecord,
-    Publish, PublishReceipt, ReplanPolicy, ScenarioRecord,
+    Acknowledgement, ActualsReport, AllocationVersion, NetworkChange, NetworkSummary,
+    NetworkVersion, PlanRecord, Publish, PublishReceipt, ReplanPolicy, RollRecord, ScenarioRecord,
 };
-use crate::model::NetworkDoc;
+use crate::model::{Allocation, AllocationChange, NetworkDoc};
+use crate::planning::diff_allocations;
 use async_trait::async_trait;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -116,4 +117,54 @@ pub trait Store: Send + Sync + 'static {
 
     /// The network's policy, the default when none was set.
     async fn replan_policy(&self, network_id: &str) -> Result<ReplanPolicy, StoreError>;
+
+    /// Stores a report of actuals and gives it its sequence number. A
+    /// repeated `request_id` returns the first report and stores nothing.
+    /// A report for a version before the network's latest roll, or beyond
+    /// its latest version, fails with `Conflict`: its periods are closed
+    /// already, or do not exist yet.
+    async fn report_actuals(
+        &self,
+        network_id: &str,
+        report: ActualsReport,
+    ) -> Result<ActualsReport, StoreError>;
+
+    /// The reports stored since the network's latest roll (all of them
+    /// before its first), oldest first: what the next roll applies.
+    async fn open_actuals(&self, network_id: &str) -> Result<Vec<ActualsReport>, StoreError>;
+
+    /// Rolls the horizon: stores `document` as the version after
+    /// `roll.from_version` (change [`NetworkChange::Roll`]) and the roll's
+    /// record, together. Fails with `Conflict` unless `roll.from_version`
+    /// is the latest version. A repeated `roll.request_id` returns the
+    /// first roll and stores nothing.
+    async fn roll(
+        &self,
+        network_id: &str,
+        document: Arc<NetworkDoc>,
+        reason: &str,
+        roll: RollRecord,
+    ) -> Result<RollRecord, StoreError>;
+
+    /// The rolls of a network, oldest first. Never dropped.
+    async fn rolls(&self, network_id: &str) -> Result<Vec<RollRecord>, StoreError>;
+}
+
+/// A supplier's changes from its `previous` version (its allocation and
+/// period offset) to `allocation`, whose period 0 is absolute period
+/// `period_offset`. The previous version is first rolled to the new one's
+/// periods, so periods that closed in between are not changes.
+pub(crate) fn allocation_changes(
+    previous: Option<(&Allocation, u64)>,
+    allocation: &Allocation,
+    period_offset: u64,
+) -> Vec<AllocationChange> {
+    let previous = match previous {
+        Some((previous, offset)) => previous.rolled(period_offset.saturating_sub(offset)),
+        None => Allocation {
+            enterprise: allocation.enterprise.clone(),
+            entries: Vec::new(),
+        },
+    };
+    diff_allocations(&previous, allocation)
 }

@@ -34,6 +34,25 @@ pub(crate) fn contradicts(recorded: &Acknowledgement) -> StoreError {
     ))
 }
 
+/// `Conflict` for actuals counted in `version`'s periods when the network
+/// rolled at `rolled_to` (they are closed) or is only at `latest`.
+pub(crate) fn stale_report(
+    network_id: &str,
+    version: u64,
+    rolled_to: u64,
+    latest: u64,
+) -> StoreError {
+    if version < rolled_to {
+        StoreError::Conflict(format!(
+            "network \"{network_id}\" rolled its horizon at version {rolled_to}; version {version} counts periods that are closed"
+        ))
+    } else {
+        StoreError::Conflict(format!(
+            "network \"{network_id}\" is at version {latest}, not {version}"
+        ))
+    }
+}
+
 impl StoreError {
     pub(crate) fn not_found(kind: &'static str, id: impl Into<String>) -> StoreError {
         StoreError::NotFound {

@@ -4,14 +4,14 @@
 //! and the writes that add history drop what [`Retention`] no longer keeps
 //! under the same lock.
 
-use super::backend::Store;
-use super::error::{contradicts, StoreError};
+use super::backend::{allocation_changes, Store};
+use super::error::{contradicts, stale_report, StoreError};
 use super::records::{
-    Acknowledgement, AllocationVersion, NetworkChange, NetworkSummary, NetworkVersion, PlanRecord,
-    Publish, PublishReceipt, ReplanPolicy, Retention, ScenarioRecord,
+    Acknowledgement, ActualsReport, AllocationVersion, NetworkChange, NetworkSummary,
+    NetworkVersion, PlanRecord, Publish, PublishReceipt, ReplanPolicy, Retention, RollRecord,
+    ScenarioRecord,
 };
-use crate::model::{Allocation, NetworkDoc};
-use crate::planning::diff_allocations;
+use crate::model::NetworkDoc;
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -46,6 +46,9 @@ struct NetworkState {
     publishes: HashMap<String, PublishReceipt>,
     suppliers: BTreeMap<String, SupplierLog>,
     policy: Option<ReplanPolicy>,
+    /// Every actuals report, oldest first.
+    actuals: Vec<ActualsReport>,
+    rolls: Vec<RollRecord>,
 }
 
 struct SupplierLog {
@@ -92,6 +95,11 @@ impl NetworkState {
 
     fn latest_version(&self) -> u64 {
         self.latest().map_or(0, |v| v.version)
+    }
+
+    /// The version the latest roll stored (0 before the first roll).
+    fn rolled_to(&self) -> u64 {
+        self.rolls.last().map_or(0, |r| r.to_version)
     }
 }
 
@@ -294,12 +302,13 @@ impl Store for MemoryStore {
                 .suppliers
                 .entry(allocation.enterprise.clone())
                 .or_default();
-            let empty = Allocation {
-                enterprise: allocation.enterprise.clone(),
-                entries: Vec::new(),
-            };
-            let previous = log.versions.last().map_or(&empty, |v| &v.allocation);
-            let changes = diff_allocations(previous, allocation);
+            let changes = allocation_changes(
+                log.versions
+                    .last()
+                    .map(|v| (&v.allocation, v.period_offset)),
+                allocation,
+                publish.period_offset,
+            );
             // A supplier's first version is sent even when it has no work,
             // so that it learns it is part of the committed plan.
             if changes.is_empty() && !log.versions.is_empty() {
@@ -316,6 +325,7 @@ impl Store for MemoryStore {
                 published_at,
                 allocation: allocation.clone(),
                 changes,
+                period_offset: publish.period_offset,
             });
             appended.push(allocation.enterprise.clone());
         }
@@ -509,5 +519,88 @@ impl Store for MemoryStore {
             .policy
             .clone()
             .unwrap_or_default())
+    }
+
+    async fn report_actuals(
+        &self,
+        network_id: &str,
+        mut report: ActualsReport,
+    ) -> Result<ActualsReport, StoreError> {
+        let mut state = self.lock();
+        let network = state.network_mut(network_id)?;
+        if let Some(first) = network
+            .actuals
+            .iter()
+            .find(|r| r.request_id == report.request_id)
+        {
+            return Ok(first.clone());
+        }
+        let (rolled_to, latest) = (network.rolled_to(), network.latest_version());
+        if report.network_version < rolled_to || report.network_version > latest {
+            return Err(stale_report(
+                network_id,
+                report.network_version,
+                rolled_to,
+                latest,
+            ));
+        }
+        report.sequence = network.actuals.len() as u64 + 1;
+        network.actuals.push(report.clone());
+        Ok(report)
+    }
+
+    async fn open_actuals(&self, network_id: &str) -> Result<Vec<ActualsReport>, StoreError> {
+        let state = self.lock();
+        let network = state.network(network_id)?;
+        let since = network.rolled_to();
+        Ok(network
+            .actuals
+            .iter()
+            .filter(|r| r.network_version >= since)
+            .cloned()
+            .collect())
+    }
+
+    async fn roll(
+        &self,
+        network_id: &str,
+        document: Arc<NetworkDoc>,
+        reason: &str,
+        mut roll: RollRecord,
+    ) -> Result<RollRecord, StoreError> {
+        let mut state = self.lock();
+        let network = state.network_mut(network_id)?;
+        if let Some(first) = roll.request_id.as_ref().and_then(|id| {
+            network
+                .rolls
+                .iter()
+                .find(|r| r.request_id.as_ref() == Some(id))
+        }) {
+            return Ok(first.clone());
+        }
+        let latest = network.latest_version();
+        if roll.from_version != latest {
+            return Err(StoreError::Conflict(format!(
+                "network \"{network_id}\" is at version {latest}, not {}",
+                roll.from_version
+            )));
+        }
+        roll.to_version = latest + 1;
+        let version = NetworkVersion {
+            network_id: network_id.to_string(),
+            version: roll.to_version,
+            created_at: roll.at,
+            change: NetworkChange::Roll,
+            reason: reason.to_string(),
+            document,
+        };
+        network.versions.insert(version.version, version);
+        network.rolls.push(roll.clone());
+        state.prune(network_id, self.retention);
+        Ok(roll)
+    }
+
+    async fn rolls(&self, network_id: &str) -> Result<Vec<RollRecord>, StoreError> {
+        Ok(self.lock().network(network_id)?.rolls.clone())
     }
 }

@@ -1,6 +1,7 @@
 //! Where chainplan keeps its state: versioned network documents, plans, the
-//! published allocation log of every supplier with its acknowledgements, and
-//! the re-plan policy of each network. One object-safe async trait, [`Store`],
+//! published allocation log of every supplier with its acknowledgements, the
+//! actuals reported and the rolls of the horizon, and the re-plan policy of
+//! each network. One object-safe async trait, [`Store`],
 //! with the embedded [`MemoryStore`] as the default; a Redis store slots in
 //! behind the same trait without the services noticing.
 //!
@@ -20,7 +21,7 @@ pub use error::StoreError;
 pub use jobs::{JobConsumer, JobQueue, QueuedJob, TakenJob};
 pub use memory::MemoryStore;
 pub use records::{
-    Acknowledgement, AffectedDemand, AllocationVersion, DemandOutcome, NetworkChange,
-    NetworkSummary, NetworkVersion, PlanOrigin, PlanRecord, Publish, PublishReceipt, ReplanImpact,
-    ReplanMode, ReplanPolicy, Retention, ScenarioRecord,
+    Acknowledgement, ActualsReport, AffectedDemand, AllocationVersion, CounterProposalCost,
+    DemandOutcome, NetworkChange, NetworkSummary, NetworkVersion, PlanOrigin, PlanRecord, Publish,
+    PublishReceipt, ReplanImpact, ReplanMode, ReplanPolicy, Retention, RollRecord, ScenarioRecord,
 };

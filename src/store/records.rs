@@ -1,9 +1,16 @@
 //! What the store keeps, as plain data: network versions, plans and their
-//! re-plan impact, allocation versions, publishes, acknowledgements,
-//! re-plan policies, scenarios, and how much history to keep.
+//! re-plan impact, allocation versions, publishes, acknowledgements (with
+//! counter-proposals), actuals reports, rolls of the horizon with the
+//! plan-against-actual figures of the periods they closed, re-plan
+//! policies, scenarios, and how much history to keep.
 
+use crate::model::actuals::Actuals;
+use crate::model::adherence::Adherence;
+use crate::model::commitment::{CounterProposal, SupplyLimit};
+use crate::model::roll::RollReport;
 use crate::model::scenario::ScenarioChange;
 use crate::model::{Allocation, AllocationChange, NetworkDoc, Plan, RepairRegion};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -20,6 +27,8 @@ pub enum NetworkChange {
     ReportCapacity,
     /// A what-if scenario became the live network.
     PromoteScenario,
+    /// The horizon rolled: its first periods closed with their actuals.
+    Roll,
 }
 
 /// One stored version of a network document.
@@ -75,6 +84,23 @@ pub struct ReplanImpact {
     /// The region a repair re-plan could change; `None` when the whole
     /// chain was re-planned exactly.
     pub region: Option<RepairRegion>,
+    /// Periods the horizon rolled between the base plan and the re-plan.
+    pub periods_rolled: u32,
+    /// The counter-proposals held and their cost; `None` when none applied.
+    pub counter_proposals: Option<CounterProposalCost>,
+}
+
+/// The counter-proposals a re-plan held to, and the same re-plan without
+/// them: what they cost the chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterProposalCost {
+    /// In the re-plan's periods.
+    pub held: Vec<CounterProposal>,
+    pub objective_held: f64,
+    pub objective_free: f64,
+    /// Units delivered on time, late and never over all demands.
+    pub service_held: DemandOutcome,
+    pub service_free: DemandOutcome,
 }
 
 /// A demand a re-plan's cause can reach.
@@ -88,7 +114,7 @@ pub struct AffectedDemand {
 }
 
 /// How one demand is served by a plan, in units.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct DemandOutcome {
     pub on_time: f64,
     pub late: f64,
@@ -120,8 +146,13 @@ pub struct AllocationVersion {
     pub plan_id: String,
     pub published_at: SystemTime,
     pub allocation: Allocation,
-    /// Against the previous version (against nothing for version 1).
+    /// Against the previous version (against nothing for version 1), in
+    /// absolute periods: the previous version shifted by the periods rolled
+    /// between them, so a roll alone changes nothing.
     pub changes: Vec<AllocationChange>,
+    /// The absolute period of the allocation's period 0: how many periods
+    /// the network's horizon had rolled when its plan was solved.
+    pub period_offset: u64,
 }
 
 /// A publish to record: the plan to commit and every supplier's new work.
@@ -134,6 +165,9 @@ pub struct Publish {
     /// Every supplier enterprise of the network, with its allocation under
     /// the plan (empty entries for a supplier with no work).
     pub allocations: Vec<Allocation>,
+    /// The absolute period of the plan's period 0 (see
+    /// [`AllocationVersion::period_offset`]).
+    pub period_offset: u64,
 }
 
 /// The result of a publish.
@@ -156,6 +190,46 @@ pub struct Acknowledgement {
     /// The note of an acceptance or the reason of a rejection.
     pub text: String,
     pub at: SystemTime,
+    /// A rejection's counter-proposal: what the supplier can make or ship,
+    /// in the periods of the version it answers. Empty for none.
+    pub limits: Vec<SupplyLimit>,
+}
+
+/// One report of actuals, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActualsReport {
+    /// The caller's id of the report; a retry with it is stored once.
+    pub request_id: String,
+    /// The supplier that reported, or `None` for the ERP.
+    pub enterprise: Option<String>,
+    /// The network version whose periods the report counts in. A report
+    /// for a version before the latest roll is refused.
+    pub network_version: u64,
+    pub actuals: Actuals,
+    pub at: SystemTime,
+    /// Counts up from 1 per network, in the order reports were stored.
+    pub sequence: u64,
+}
+
+/// One roll of a network's horizon.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollRecord {
+    /// The caller's id of the roll; a retry with it is applied once.
+    pub request_id: Option<String>,
+    /// The version rolled, and the version the roll stored.
+    pub from_version: u64,
+    pub to_version: u64,
+    /// The absolute period of `from_version`'s period 0; the periods
+    /// closed are `period_offset .. period_offset + report.periods`.
+    pub period_offset: u64,
+    pub at: SystemTime,
+    /// The actuals the roll applied, every report since the last roll merged.
+    pub actuals: Actuals,
+    pub report: RollReport,
+    /// The committed plan the closed periods are measured against, and how
+    /// they kept to it; `None` when nothing was published.
+    pub plan_id: Option<String>,
+    pub adherence: Option<Adherence>,
 }
 
 /// When and how a network is re-planned after a capacity report or an order

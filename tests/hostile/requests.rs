@@ -96,6 +96,7 @@ pub fn reject(version: u64, reason: &str) -> pb::AcknowledgeRequest {
         version,
         decision: Some(pb::acknowledge_request::Decision::Reject(pb::Rejection {
             reason: reason.into(),
+            counter_proposal: Vec::new(),
         })),
     }
 }

@@ -28,6 +28,7 @@ mod allocation;
 mod decode;
 mod document;
 mod enums;
+pub mod execution;
 mod plan;
 pub mod records;
 pub mod scenario_records;

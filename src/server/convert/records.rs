@@ -74,6 +74,7 @@ pub fn network_version(v: &NetworkVersion) -> pb::NetworkVersion {
             NetworkChange::UpdateCapacity => pb::NetworkChangeKind::UpdateCapacity,
             NetworkChange::ReportCapacity => pb::NetworkChangeKind::ReportCapacity,
             NetworkChange::PromoteScenario => pb::NetworkChangeKind::PromoteScenario,
+            NetworkChange::Roll => pb::NetworkChangeKind::Roll,
         } as i32,
         reason: v.reason.clone(),
         name: doc.name.clone(),
@@ -140,6 +141,21 @@ pub fn replan_impact(i: &ReplanImpact) -> pb::ReplanImpact {
             .collect(),
         unchanged_suppliers: i.unchanged_suppliers.clone(),
         region: i.region.clone().map(Into::into),
+        periods_rolled: i.periods_rolled,
+        counter_proposals: i
+            .counter_proposals
+            .as_ref()
+            .map(|c| pb::CounterProposalCost {
+                held: c
+                    .held
+                    .iter()
+                    .map(super::execution::counter_proposal_to_pb)
+                    .collect(),
+                objective_held: c.objective_held,
+                objective_free: c.objective_free,
+                service_held: Some(demand_outcome(&c.service_held)),
+                service_free: Some(demand_outcome(&c.service_free)),
+            }),
     }
 }
 
@@ -165,6 +181,7 @@ pub fn allocation_update(v: &AllocationVersion, snapshot: bool) -> pb::Allocatio
         publish_version: v.publish_version,
         plan_id: v.plan_id.clone(),
         published_at: Some(timestamp(v.published_at)),
+        period_offset: v.period_offset,
         content: Some(if snapshot {
             pb::allocation_update::Content::Snapshot(allocation_to_pb(&v.allocation))
         } else {

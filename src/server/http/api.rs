@@ -1,15 +1,19 @@
 //! The routes of the JSON API under `/api/v1`: each one a gRPC method of
-//! the four services, its path parameters filling the request fields of the
+//! the five services, its path parameters filling the request fields of the
 //! same name (docs/http.md lists them). Body limits are the gRPC services'
 //! own ([`crate::server::limits`]).
 
 use crate::model::{parse_network, DocError};
 use crate::server::auth::{Authenticator, Caller, Need, Role};
+use crate::server::execution::ExecutionApi;
 use crate::server::http::call::{self, CallInput};
 use crate::server::http::problem::Problem;
-use crate::server::limits::{NETWORK_REQUEST_BYTES, SCENARIO_REQUEST_BYTES, SMALL_REQUEST_BYTES};
+use crate::server::limits::{
+    ACTUALS_REQUEST_BYTES, NETWORK_REQUEST_BYTES, SCENARIO_REQUEST_BYTES, SMALL_REQUEST_BYTES,
+};
 use crate::server::network::NetworkApi;
 use crate::server::pb;
+use crate::server::pb::execution_service_server::ExecutionService;
 use crate::server::pb::network_service_server::NetworkService;
 use crate::server::pb::planning_service_server::PlanningService;
 use crate::server::pb::scenario_service_server::ScenarioService;
@@ -28,7 +32,7 @@ use axum::Router;
 use serde::Serialize;
 use serde_json::json;
 
-/// What the API's handlers share: the four services and the interceptor.
+/// What the API's handlers share: the five services and the interceptor.
 #[derive(Clone)]
 pub struct Services {
     pub auth: Authenticator,
@@ -36,6 +40,7 @@ pub struct Services {
     pub planning: PlanningApi,
     pub scenario: ScenarioApi,
     pub supplier: SupplierApi,
+    pub execution: ExecutionApi,
 }
 
 /// A route's handler: reads the path, query, headers and body, and calls
@@ -154,6 +159,38 @@ pub fn router(services: Services) -> Router {
             )),
         )
         .layer(DefaultBodyLimit::max(SCENARIO_REQUEST_BYTES));
+    let execution = Router::new()
+        .route(
+            "/networks/{network_id}/actuals",
+            post(rpc!(
+                unary,
+                execution,
+                report_actuals,
+                ACTUALS_REQUEST_BYTES
+            )),
+        )
+        .route(
+            "/networks/{network_id}/suppliers/{enterprise}/actuals",
+            post(rpc!(
+                unary,
+                execution,
+                report_actuals,
+                ACTUALS_REQUEST_BYTES
+            )),
+        )
+        .route(
+            "/networks/{network_id}/roll",
+            post(rpc!(unary, execution, roll_horizon, ACTUALS_REQUEST_BYTES)),
+        )
+        .route(
+            "/networks/{network_id}/adherence",
+            get(rpc!(unary, execution, get_adherence, ACTUALS_REQUEST_BYTES)),
+        )
+        .route(
+            "/networks/{network_id}/suppliers/{enterprise}/adherence",
+            get(rpc!(unary, execution, get_adherence, ACTUALS_REQUEST_BYTES)),
+        )
+        .layer(DefaultBodyLimit::max(ACTUALS_REQUEST_BYTES));
     let small = Router::new()
         .route("/session", get(session))
         .route(
@@ -233,6 +270,7 @@ pub fn router(services: Services) -> Router {
     Router::new()
         .merge(documents)
         .merge(scenarios)
+        .merge(execution)
         .merge(small)
         .fallback(not_a_route)
         .with_state(services)

@@ -7,9 +7,10 @@
 use super::job::{failure, plan_failure, JobFailure, JobFailureKind};
 use super::spec::{JobKind, JobSpec};
 use crate::metrics::metrics;
-use crate::model::Plan;
-use crate::planning::{solve, Baseline, SolveOptions};
-use crate::server::impact::replan_impact;
+use crate::model::{NetworkDoc, Plan};
+use crate::planning::{solve, Baseline, PlanError, SolveOptions};
+use crate::server::horizon::{held_counter_proposals, offset_at, plan_at, rolled_between};
+use crate::server::impact::{counter_proposal_cost, replan_impact};
 use crate::server::publish::publish_plan;
 use crate::server::status::ServiceError;
 use crate::store::{PlanOrigin, PlanRecord, Store, StoreError};
@@ -50,7 +51,24 @@ pub async fn run_job(
             causes,
             ..
         } => {
-            let base = store.get_plan(base_plan_id).await.map_err(store_failure)?;
+            let mut base = store.get_plan(base_plan_id).await.map_err(store_failure)?;
+            // After a roll the base plan is held in this version's periods.
+            let rolls = store.rolls(&spec.network_id).await.map_err(store_failure)?;
+            let periods_rolled = rolled_between(&rolls, base.network_version, spec.network_version);
+            base.plan = plan_at(
+                &rolls,
+                &base.plan,
+                base.network_version,
+                spec.network_version,
+            );
+            let limits = held_counter_proposals(
+                store.as_ref(),
+                &spec.network_id,
+                &network.document,
+                offset_at(&rolls, spec.network_version),
+            )
+            .await
+            .map_err(store_failure)?;
             options.baseline = Some(Baseline {
                 production: base.plan.production.clone(),
                 shipments: base.plan.shipments.clone(),
@@ -58,15 +76,20 @@ pub async fn run_job(
                 stability_penalty: *stability_penalty,
                 causes: causes.clone(),
                 region: None,
-                limits: Vec::new(),
+                limits,
             });
-            Some(base)
+            Some((base, periods_rolled))
         }
     };
+    let held = options
+        .baseline
+        .as_ref()
+        .map(|b| b.limits.clone())
+        .unwrap_or_default();
     let doc = network.document.clone();
     let asked = options.strategy.as_str();
     let started = Instant::now();
-    let solved = tokio::task::spawn_blocking(move || solve(&doc, &options))
+    let solved = tokio::task::spawn_blocking(move || solve_held(&doc, &options))
         .await
         .map_err(|join| {
             failure(
@@ -75,14 +98,14 @@ pub async fn run_job(
             )
         })?;
     match &solved {
-        Ok(plan) => metrics().solve_finished(
+        Ok((plan, _)) => metrics().solve_finished(
             &plan.stats.strategy,
             plan.status.as_str(),
             started.elapsed(),
         ),
         Err(_) => metrics().solve_finished(asked, "failed", started.elapsed()),
     }
-    let plan = solved.map_err(plan_failure)?;
+    let (plan, free) = solved.map_err(plan_failure)?;
     if abandon.is_some_and(|a| a.load(Ordering::Relaxed)) {
         return Err(failure(
             JobFailureKind::Cancelled,
@@ -102,7 +125,7 @@ pub async fn run_job(
     };
     let mut publish = false;
     if let (
-        Some(base),
+        Some((base, periods_rolled)),
         JobKind::Replan {
             freeze_until,
             stability_penalty,
@@ -119,14 +142,18 @@ pub async fn run_job(
             PlanOrigin::Replan
         };
         record.base_plan_id = Some(base.plan_id.clone());
-        record.impact = Some(replan_impact(
+        let mut impact = replan_impact(
             &network.document,
             base,
             &plan,
             *freeze_until,
             *stability_penalty,
             causes,
-        ));
+        );
+        impact.periods_rolled = *periods_rolled;
+        impact.counter_proposals =
+            free.map(|free| counter_proposal_cost(&network.document, &plan, &free, held));
+        record.impact = Some(impact);
         publish = *publish_when_done && plan.status.has_solution();
     }
     match store.put_plan(record).await {
@@ -204,4 +231,25 @@ mod tests {
         let other = publish_failure("plan-7", ServiceError::Internal("bug".into()));
         assert_eq!(other.kind, JobFailureKind::Internal);
     }
+}
+
+/// Solves with `options`; when its baseline holds counter-proposals, solves
+/// again without them, so the re-plan can say what they cost the chain.
+fn solve_held(doc: &NetworkDoc, options: &SolveOptions) -> Result<(Plan, Option<Plan>), PlanError> {
+    let plan = solve(doc, options)?;
+    let Some(baseline) = options.baseline.as_ref().filter(|b| !b.limits.is_empty()) else {
+        return Ok((plan, None));
+    };
+    if !plan.status.has_solution() {
+        return Ok((plan, None));
+    }
+    let free = SolveOptions {
+        baseline: Some(Baseline {
+            limits: Vec::new(),
+            ..baseline.clone()
+        }),
+        ..options.clone()
+    };
+    let free = solve(doc, &free)?;
+    Ok((plan, free.status.has_solution().then_some(free)))
 }

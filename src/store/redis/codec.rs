@@ -19,13 +19,14 @@
 //! decoded once before it is stored, so a non-finite one there fails the
 //! write instead of leaving a record nobody can read.
 
+use crate::model::commitment::SupplyLimit;
 use crate::model::scenario::ScenarioChange;
 use crate::model::{Allocation, AllocationChange, NetworkDoc, Plan, RepairRegion};
 use crate::store::error::StoreError;
 use crate::store::records::{
-    Acknowledgement, AffectedDemand, AllocationVersion, DemandOutcome, NetworkChange,
-    NetworkVersion, PlanOrigin, PlanRecord, PublishReceipt, ReplanImpact, ReplanMode, ReplanPolicy,
-    ScenarioRecord,
+    Acknowledgement, AffectedDemand, AllocationVersion, CounterProposalCost, DemandOutcome,
+    NetworkChange, NetworkVersion, PlanOrigin, PlanRecord, PublishReceipt, ReplanImpact,
+    ReplanMode, ReplanPolicy, ScenarioRecord,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,7 @@ enum ChangeWire {
     UpdateCapacity,
     ReportCapacity,
     PromoteScenario,
+    Roll,
 }
 
 impl From<NetworkChange> for ChangeWire {
@@ -73,6 +75,7 @@ impl From<NetworkChange> for ChangeWire {
             NetworkChange::UpdateCapacity => ChangeWire::UpdateCapacity,
             NetworkChange::ReportCapacity => ChangeWire::ReportCapacity,
             NetworkChange::PromoteScenario => ChangeWire::PromoteScenario,
+            NetworkChange::Roll => ChangeWire::Roll,
         }
     }
 }
@@ -85,6 +88,7 @@ impl From<ChangeWire> for NetworkChange {
             ChangeWire::UpdateCapacity => NetworkChange::UpdateCapacity,
             ChangeWire::ReportCapacity => NetworkChange::ReportCapacity,
             ChangeWire::PromoteScenario => NetworkChange::PromoteScenario,
+            ChangeWire::Roll => NetworkChange::Roll,
         }
     }
 }
@@ -286,6 +290,11 @@ struct ImpactWire<'a> {
     // Absent in impacts stored before repair re-plans existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     region: Option<Cow<'a, RepairRegion>>,
+    // Absent in impacts stored before rolls and counter-proposals existed.
+    #[serde(default)]
+    periods_rolled: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    counter_proposals: Option<Cow<'a, CounterProposalCost>>,
 }
 
 impl<'a> From<&'a ReplanImpact> for ImpactWire<'a> {
@@ -299,6 +308,8 @@ impl<'a> From<&'a ReplanImpact> for ImpactWire<'a> {
             changed_suppliers,
             unchanged_suppliers,
             region,
+            periods_rolled,
+            counter_proposals,
         } = i;
         ImpactWire {
             base_plan_id: Cow::Borrowed(base_plan_id),
@@ -325,6 +336,8 @@ impl<'a> From<&'a ReplanImpact> for ImpactWire<'a> {
             changed_suppliers: Cow::Borrowed(changed_suppliers),
             unchanged_suppliers: Cow::Borrowed(unchanged_suppliers),
             region: region.as_ref().map(Cow::Borrowed),
+            periods_rolled: *periods_rolled,
+            counter_proposals: counter_proposals.as_ref().map(Cow::Borrowed),
         }
     }
 }
@@ -349,6 +362,8 @@ impl From<ImpactWire<'_>> for ReplanImpact {
             changed_suppliers: w.changed_suppliers.into_owned(),
             unchanged_suppliers: w.unchanged_suppliers.into_owned(),
             region: w.region.map(Cow::into_owned),
+            periods_rolled: w.periods_rolled,
+            counter_proposals: w.counter_proposals.map(Cow::into_owned),
         }
     }
 }
@@ -445,6 +460,9 @@ struct AllocationVersionWire<'a> {
     published_at: SystemTime,
     allocation: Cow<'a, Allocation>,
     changes: Cow<'a, [AllocationChange]>,
+    /// Absent in versions stored before rolls existed: 0.
+    #[serde(default)]
+    period_offset: u64,
 }
 
 pub(super) fn encode_allocation_version(v: &AllocationVersion) -> Result<String, StoreError> {
@@ -456,6 +474,7 @@ pub(super) fn encode_allocation_version(v: &AllocationVersion) -> Result<String,
         published_at,
         allocation,
         changes,
+        period_offset,
     } = v;
     to_json(&AllocationVersionWire {
         enterprise: Cow::Borrowed(enterprise),
@@ -465,6 +484,7 @@ pub(super) fn encode_allocation_version(v: &AllocationVersion) -> Result<String,
         published_at: *published_at,
         allocation: Cow::Borrowed(allocation),
         changes: Cow::Borrowed(changes),
+        period_offset: *period_offset,
     })
 }
 
@@ -478,6 +498,7 @@ pub(super) fn decode_allocation_version(json: &str) -> Result<AllocationVersion,
         published_at: w.published_at,
         allocation: w.allocation.into_owned(),
         changes: w.changes.into_owned(),
+        period_offset: w.period_offset,
     })
 }
 
@@ -545,6 +566,9 @@ struct AckWire<'a> {
     accepted: bool,
     text: Cow<'a, str>,
     at: SystemTime,
+    /// A rejection's counter-proposal; absent when it has none.
+    #[serde(default, skip_serializing_if = "<[SupplyLimit]>::is_empty")]
+    limits: Cow<'a, [SupplyLimit]>,
 }
 
 pub(super) fn encode_ack(a: &Acknowledgement) -> Result<String, StoreError> {
@@ -554,6 +578,7 @@ pub(super) fn encode_ack(a: &Acknowledgement) -> Result<String, StoreError> {
         accepted,
         text,
         at,
+        limits,
     } = a;
     to_json(&AckWire {
         enterprise: Cow::Borrowed(enterprise),
@@ -561,6 +586,7 @@ pub(super) fn encode_ack(a: &Acknowledgement) -> Result<String, StoreError> {
         accepted: *accepted,
         text: Cow::Borrowed(text),
         at: *at,
+        limits: Cow::Borrowed(limits),
     })
 }
 
@@ -572,6 +598,7 @@ pub(super) fn decode_ack(json: &str) -> Result<Acknowledgement, StoreError> {
         accepted: w.accepted,
         text: w.text.into_owned(),
         at: w.at,
+        limits: w.limits.into_owned(),
     })
 }
 
@@ -734,6 +761,7 @@ pub(super) fn decode_appended(payload: &[u8]) -> Result<Appended, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::commitment::{CounterProposal, LimitKind};
     use crate::model::{AllocationEntry, AllocationKind, PlanStatus};
     use std::time::Duration;
 
@@ -769,6 +797,26 @@ mod tests {
                         unmet: 0.0,
                     },
                 }],
+                periods_rolled: 2,
+                counter_proposals: Some(CounterProposalCost {
+                    held: vec![CounterProposal {
+                        enterprise: "acme".into(),
+                        limits: vec![SupplyLimit {
+                            kind: LimitKind::Make,
+                            item: "gear".into(),
+                            period: 1,
+                            qty: 2.5,
+                        }],
+                    }],
+                    objective_held: 12.0,
+                    objective_free: 10.0,
+                    service_held: DemandOutcome::default(),
+                    service_free: DemandOutcome {
+                        on_time: 1.0,
+                        late: 0.0,
+                        unmet: 0.0,
+                    },
+                }),
                 changed_suppliers: vec![("acme".into(), Vec::new())],
                 unchanged_suppliers: vec!["b".into()],
                 region: Some(RepairRegion {
@@ -843,6 +891,7 @@ mod tests {
             version: 4,
             publish_version: 9,
             plan_id: "p1".into(),
+            period_offset: 5,
             published_at: at(1_700_000_000_000_000_001),
             allocation: Allocation {
                 enterprise: "acme".into(),
@@ -912,6 +961,12 @@ mod tests {
             accepted: false,
             text: "line down".into(),
             at: at(1),
+            limits: vec![SupplyLimit {
+                kind: LimitKind::Ship,
+                item: "gear".into(),
+                period: 3,
+                qty: 0.0,
+            }],
         };
         assert_eq!(decode_ack(&encode_ack(&ack).unwrap()).unwrap(), ack);
     }

@@ -118,6 +118,26 @@ impl NetworkKeys {
         format!("{}:ackv:{}", self.base, escape(enterprise))
     }
 
+    /// Every actuals report (a list, oldest first).
+    pub fn actuals(&self) -> String {
+        format!("{}:actuals", self.base)
+    }
+
+    /// Actuals reports by request id (a hash), which makes a retry a no-op.
+    pub fn actuals_index(&self) -> String {
+        format!("{}:actualsr", self.base)
+    }
+
+    /// The rolls of the horizon (a list, oldest first).
+    pub fn rolls(&self) -> String {
+        format!("{}:rolls", self.base)
+    }
+
+    /// Rolls by request id (a hash).
+    pub fn roll_index(&self) -> String {
+        format!("{}:rollr", self.base)
+    }
+
     pub fn policy(&self) -> String {
         format!("{}:policy", self.base)
     }

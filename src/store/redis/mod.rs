@@ -28,12 +28,12 @@ mod retention;
 mod scripts;
 
 use crate::model::{Allocation, NetworkDoc};
-use crate::planning::diff_allocations;
-use crate::store::backend::Store;
-use crate::store::error::{contradicts, StoreError};
+use crate::store::backend::{allocation_changes, Store};
+use crate::store::error::{contradicts, stale_report, StoreError};
 use crate::store::records::{
-    Acknowledgement, AllocationVersion, NetworkChange, NetworkSummary, NetworkVersion, PlanRecord,
-    Publish, PublishReceipt, ReplanPolicy, Retention, ScenarioRecord,
+    Acknowledgement, ActualsReport, AllocationVersion, NetworkChange, NetworkSummary,
+    NetworkVersion, PlanRecord, Publish, PublishReceipt, ReplanPolicy, Retention, RollRecord,
+    ScenarioRecord,
 };
 use async_trait::async_trait;
 pub use jobs::{RedisJobQueue, CLAIM_AFTER};
@@ -223,7 +223,7 @@ fn plan_publish(
     publish: &Publish,
     publish_version: u64,
     published_at: SystemTime,
-    latest: HashMap<String, (u64, Allocation)>,
+    latest: HashMap<String, (u64, Allocation, u64)>,
 ) -> PublishPlan {
     let mut logs: Vec<(String, u64, Vec<AllocationVersion>)> = Vec::new();
     let mut current = latest;
@@ -231,16 +231,13 @@ fn plan_publish(
     let mut unchanged = Vec::new();
     for allocation in &publish.allocations {
         let enterprise = &allocation.enterprise;
-        let (last_version, changes) = match current.get(enterprise) {
-            Some((version, previous)) => (*version, diff_allocations(previous, allocation)),
-            None => {
-                let empty = Allocation {
-                    enterprise: enterprise.clone(),
-                    entries: Vec::new(),
-                };
-                (0, diff_allocations(&empty, allocation))
-            }
-        };
+        let last = current.get(enterprise);
+        let last_version = last.map_or(0, |(version, _, _)| *version);
+        let changes = allocation_changes(
+            last.map(|(_, previous, offset)| (previous, *offset)),
+            allocation,
+            publish.period_offset,
+        );
         let slot = match logs.iter().position(|(e, _, _)| e == enterprise) {
             Some(i) => i,
             None => {
@@ -262,8 +259,12 @@ fn plan_publish(
             published_at,
             allocation: allocation.clone(),
             changes,
+            period_offset: publish.period_offset,
         });
-        current.insert(enterprise.clone(), (version, allocation.clone()));
+        current.insert(
+            enterprise.clone(),
+            (version, allocation.clone(), publish.period_offset),
+        );
     }
     PublishPlan {
         receipt: PublishReceipt {
@@ -540,7 +541,10 @@ impl Store for RedisStore {
                 let tip: Vec<Entry> = parse(tip)?;
                 if let Some((_, fields)) = tip.first() {
                     let v = codec::decode_allocation_version(entry_json(fields)?)?;
-                    last.insert(enterprise.to_string(), (v.version, v.allocation));
+                    last.insert(
+                        enterprise.to_string(),
+                        (v.version, v.allocation, v.period_offset),
+                    );
                 }
             }
             let read_version = publish_version.unwrap_or(0);
@@ -925,6 +929,131 @@ impl Store for RedisStore {
             .transpose()
             .map(Option::unwrap_or_default)
     }
+
+    async fn report_actuals(
+        &self,
+        network_id: &str,
+        report: ActualsReport,
+    ) -> Result<ActualsReport, StoreError> {
+        let keys = self.keys().network(network_id);
+        let placeholder = ActualsReport {
+            sequence: 0,
+            ..report.clone()
+        };
+        let (status, value): (String, String) = scripts::REPORT_ACTUALS
+            .key(keys.meta())
+            .key(keys.actuals())
+            .key(keys.actuals_index())
+            .arg(&report.request_id)
+            .arg(report.network_version.to_string())
+            .arg(codec::to_json(&placeholder)?)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_error)?;
+        match status.as_str() {
+            "ok" | "recorded" => codec::from_json("actuals report", &value),
+            "rolled" => Err(stale_report(
+                network_id,
+                report.network_version,
+                parse_version(&value)?,
+                0,
+            )),
+            "ahead" => Err(stale_report(
+                network_id,
+                report.network_version,
+                0,
+                parse_version(&value)?,
+            )),
+            "no_network" => Err(StoreError::not_found("network", network_id)),
+            other => Err(reply_error(other)),
+        }
+    }
+
+    async fn open_actuals(&self, network_id: &str) -> Result<Vec<ActualsReport>, StoreError> {
+        let keys = self.keys().network(network_id);
+        let (latest, rolled_to, reports): (Option<u64>, Option<u64>, Vec<String>) = redis::pipe()
+            .cmd("HGET")
+            .arg(keys.meta())
+            .arg("latest")
+            .cmd("HGET")
+            .arg(keys.meta())
+            .arg("rolled_to")
+            .cmd("LRANGE")
+            .arg(keys.actuals())
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_error)?;
+        present(network_id, latest)?;
+        let since = rolled_to.unwrap_or(0);
+        let mut open = Vec::new();
+        for json in &reports {
+            let report: ActualsReport = codec::from_json("actuals report", json)?;
+            if report.network_version >= since {
+                open.push(report);
+            }
+        }
+        Ok(open)
+    }
+
+    async fn roll(
+        &self,
+        network_id: &str,
+        document: Arc<NetworkDoc>,
+        reason: &str,
+        mut roll: RollRecord,
+    ) -> Result<RollRecord, StoreError> {
+        let keys = self.keys().network(network_id);
+        roll.to_version = roll.from_version + 1;
+        let version =
+            codec::encode_network_version(roll.at, NetworkChange::Roll, reason, &document)?;
+        let (status, value): (String, String) = scripts::ROLL
+            .key(keys.meta())
+            .key(keys.versions())
+            .key(keys.rolls())
+            .key(keys.roll_index())
+            .arg(roll.from_version.to_string())
+            .arg(version)
+            .arg(codec::to_json(&roll)?)
+            .arg(roll.request_id.as_deref().unwrap_or(""))
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(redis_error)?;
+        match status.as_str() {
+            "ok" => {
+                self.prune(network_id).await;
+                Ok(roll)
+            }
+            "recorded" => codec::from_json("roll", &value),
+            "conflict" => Err(StoreError::Conflict(format!(
+                "network \"{network_id}\" is at version {value}, not {}",
+                roll.from_version
+            ))),
+            "no_network" => Err(StoreError::not_found("network", network_id)),
+            other => Err(reply_error(other)),
+        }
+    }
+
+    async fn rolls(&self, network_id: &str) -> Result<Vec<RollRecord>, StoreError> {
+        let keys = self.keys().network(network_id);
+        let (latest, rolls): (Option<u64>, Vec<String>) = redis::pipe()
+            .cmd("HGET")
+            .arg(keys.meta())
+            .arg("latest")
+            .cmd("LRANGE")
+            .arg(keys.rolls())
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_error)?;
+        present(network_id, latest)?;
+        rolls
+            .iter()
+            .map(|json| codec::from_json("roll", json))
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -953,6 +1082,7 @@ mod tests {
             plan_id: "p".into(),
             request_id: None,
             allocations,
+            period_offset: 0,
         }
     }
 
@@ -963,8 +1093,8 @@ mod tests {
             entries: Vec::new(),
         };
         let latest = HashMap::from([
-            ("a".to_string(), (3, allocation("a", 1.0))),
-            ("b".to_string(), (1, allocation("b", 1.0))),
+            ("a".to_string(), (3, allocation("a", 1.0), 0)),
+            ("b".to_string(), (1, allocation("b", 1.0), 0)),
         ]);
         let planned = plan_publish(
             &publish(vec![allocation("a", 1.0), allocation("b", 2.0), empty]),

@@ -129,6 +129,60 @@ return {'ok', latest}
     )
 });
 
+/// Stores a report of actuals, unless its request id was used: then the
+/// first report stands.
+///
+/// KEYS: meta, the actuals list, its index by request id. ARGV: the
+/// request id, the network version the report counts in, the report JSON
+/// with sequence `0` as the placeholder `"sequence":0`. Answers `{"ok",
+/// json}` with the sequence set, `{"recorded", json}`, `{"rolled",
+/// rolled_to}`, `{"ahead", latest}` or `{"no_network", "0"}`.
+pub(super) static REPORT_ACTUALS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local latest = redis.call('HGET', KEYS[1], 'latest')
+if not latest then return {'no_network', '0'} end
+local recorded = redis.call('HGET', KEYS[3], ARGV[1])
+if recorded then return {'recorded', recorded} end
+local rolled = redis.call('HGET', KEYS[1], 'rolled_to') or '0'
+if tonumber(ARGV[2]) < tonumber(rolled) then return {'rolled', rolled} end
+if tonumber(ARGV[2]) > tonumber(latest) then return {'ahead', latest} end
+local sequence = redis.call('LLEN', KEYS[2]) + 1
+local json = string.gsub(ARGV[3], '"sequence":0', '"sequence":' .. sequence, 1)
+redis.call('RPUSH', KEYS[2], json)
+redis.call('HSET', KEYS[3], ARGV[1], json)
+return {'ok', json}
+"#,
+    )
+});
+
+/// Rolls the horizon: the new network version and the roll's record
+/// together, unless the request id was used (then the first roll stands).
+///
+/// KEYS: meta, versions, rolls, the rolls' index by request id. ARGV: the
+/// version rolled, the new version JSON, the roll JSON, the request id
+/// (`""` for none). Answers `{"ok", ""}`, `{"recorded", json}`,
+/// `{"conflict", latest}` or `{"no_network", "0"}`.
+pub(super) static ROLL: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local latest = redis.call('HGET', KEYS[1], 'latest')
+if not latest then return {'no_network', '0'} end
+if ARGV[4] ~= '' then
+  local recorded = redis.call('HGET', KEYS[4], ARGV[4])
+  if recorded then return {'recorded', recorded} end
+end
+if latest ~= ARGV[1] then return {'conflict', latest} end
+local version = redis.call('HINCRBY', KEYS[1], 'latest', 1)
+redis.call('HSET', KEYS[2], version, ARGV[2])
+redis.call('HSET', KEYS[1], 'rolled_to', version)
+redis.call('RPUSH', KEYS[3], ARGV[3])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[4], ARGV[4], ARGV[3]) end
+return {'ok', ''}
+"#,
+    )
+});
+
 /// Takes plans out of a network's plan index for retention to delete,
 /// except the committed plan: a publish checks the index in the same
 /// script as it commits, so a plan is either committed or taken, never
