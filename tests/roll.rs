@@ -363,7 +363,11 @@ fn bad_rolls_name_their_fields() {
         .collect();
     assert_eq!(
         paths,
-        ["extend[0].id", "extend[1].values", "extend[1].values[1]"]
+        [
+            "extensions[0].id",
+            "extensions[1].values",
+            "extensions[1].values[1]"
+        ]
     );
 }
 

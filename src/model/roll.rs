@@ -262,7 +262,7 @@ fn check_extensions(doc: &NetworkDoc, extensions: &[Extension], k: u32) -> Vec<P
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
     for (i, e) in extensions.iter().enumerate() {
-        let at = |f: &str| format!("extend[{i}].{f}");
+        let at = |f: &str| format!("extensions[{i}].{f}");
         let exists = match e.kind {
             SeriesKind::LineCapacity => doc.lines.iter().any(|l| l.id == e.id),
             SeriesKind::LaneCapacity => doc
@@ -300,7 +300,7 @@ fn check_extensions(doc: &NetworkDoc, extensions: &[Extension], k: u32) -> Vec<P
         }
         for (j, v) in e.values.iter().enumerate() {
             if let Some(reason) = amount_problem(*v, 0.0, false) {
-                problems.push(Problem::new(format!("extend[{i}].values[{j}]"), reason));
+                problems.push(Problem::new(format!("extensions[{i}].values[{j}]"), reason));
             }
         }
     }

@@ -221,6 +221,22 @@ fn renew_orders(doc: &mut NetworkDoc, original: &NetworkDoc, week: u32) {
     }
 }
 
+/// One week's draw, as the loop makes it: what happened in period 0 of
+/// `plan` (feasible actuals), and a supplier's counter-proposal on its
+/// period-1 work now and then. The same `seed` gives the same draw; used
+/// to drive the service's loop from outside (tests, benchmarks).
+pub fn draw_week(
+    doc: &NetworkDoc,
+    plan: &Plan,
+    spec: &SimulationSpec,
+    seed: u64,
+) -> (Actuals, Option<CounterProposal>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let actuals = draw_actuals(doc, plan, spec, &mut rng);
+    let pushback = push_back(doc, plan, spec, &mut rng);
+    (actuals, pushback)
+}
+
 /// What happened in period 0 of `plan`: its production less a random
 /// yield loss (nothing on a broken line), its shipments (some late), its
 /// deliveries; then cut back until no stock goes below zero.

@@ -10,7 +10,7 @@ use crate::model::adherence::{adherence, Adherence};
 use crate::model::calendar::Calendar;
 use crate::model::roll::roll;
 use crate::model::text::echo;
-use crate::model::NetworkDoc;
+use crate::model::{NetworkDoc, Problem};
 use crate::server::auth::{Caller, Need};
 use crate::server::convert::execution as convert;
 use crate::server::convert::records::timestamp;
@@ -281,12 +281,29 @@ impl ExecutionService for ExecutionApi {
             reports.len(),
             if reports.len() == 1 { "" } else { "s" }
         );
+        // Under an automatic policy the rolled version is re-planned against
+        // the committed plan, as any change is.
+        let pending = self.state.reserve_replan(&network_id).await?;
         let stored = store
             .roll(&network_id, Arc::new(rolled.document), &reason, record)
             .await
             .map_err(moved_on)?;
         let mut response = roll_response(&stored);
         response.reports = u32::try_from(reports.len()).unwrap_or(u32::MAX);
+        if let Some(pending) = pending {
+            let version = store
+                .get_network(&network_id, Some(stored.to_version))
+                .await
+                .map_err(ServiceError::from)?;
+            let started = self
+                .state
+                .start_pending(&version, pending, Vec::new())
+                .await?;
+            response.replan = Some(pb::ReplanTrigger {
+                job_id: started.job_id,
+                plan_id: started.plan_id,
+            });
+        }
         Ok(Response::new(response))
     }
 
@@ -353,6 +370,31 @@ impl ExecutionService for ExecutionApi {
     }
 }
 
+/// Why a roll does not apply: INVALID_ARGUMENT for the request's own
+/// fields (`periods`, `extensions`), FAILED_PRECONDITION when the reported
+/// actuals (or the document they roll) do not add up, with every reason.
+fn roll_error(problems: Vec<Problem>) -> ServiceError {
+    let (request, state): (Vec<_>, Vec<_>) = problems
+        .into_iter()
+        .partition(|p| p.path.starts_with("periods") || p.path.starts_with("extensions"));
+    if !request.is_empty() {
+        return ServiceError::Invalid(request);
+    }
+    let shown: Vec<String> = state
+        .iter()
+        .take(3)
+        .map(|p| format!("{}: {}", p.path, p.reason))
+        .collect();
+    let more = match state.len().saturating_sub(shown.len()) {
+        0 => String::new(),
+        n => format!(" (and {n} more)"),
+    };
+    ServiceError::FailedPrecondition(format!(
+        "the actuals reported since the last roll do not roll: {}{more}",
+        shown.join("; ")
+    ))
+}
+
 /// The answer to a roll, from its record.
 fn roll_response(r: &RollRecord) -> pb::RollHorizonResponse {
     pb::RollHorizonResponse {
@@ -364,5 +406,6 @@ fn roll_response(r: &RollRecord) -> pb::RollHorizonResponse {
             .as_ref()
             .map(|a| convert::adherence_to_pb(a, r.report.periods, &HashMap::new())),
         reports: 0,
+        replan: None,
     }
 }

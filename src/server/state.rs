@@ -133,11 +133,7 @@ impl AppState {
         // The edit validated the result; what is left are this server's
         // own limits, which a change can cross (a longer horizon).
         self.check_limits("document", &next)?;
-        let replan = self.replan_due(network_id).await?;
-        let reservation = match &replan {
-            Some(_) => Some(self.pool.reserve().await?),
-            None => None,
-        };
+        let pending = self.reserve_replan(network_id).await?;
         // Conditional on the version read above, so two concurrent edits
         // never both apply to the same base.
         let stored = self
@@ -150,14 +146,51 @@ impl AppState {
                 Some(current.version),
             )
             .await?;
-        let started = match (replan, reservation) {
-            (Some((policy, base)), Some(held)) => Some(
-                self.start_replan(&stored, policy, base, causes, held)
-                    .await?,
-            ),
-            _ => None,
+        let started = match pending {
+            Some(pending) => Some(self.start_pending(&stored, pending, causes).await?),
+            None => None,
         };
         Ok((stored, started))
+    }
+
+    /// The re-plan a change of the network is to start under its policy, if
+    /// any, with its place in the solve queue held: taken before the change
+    /// is stored, so a full queue refuses the change whole.
+    ///
+    /// # Errors
+    /// RESOURCE_EXHAUSTED when the queue is full; the store's.
+    pub async fn reserve_replan(
+        &self,
+        network_id: &str,
+    ) -> Result<Option<PendingReplan>, ServiceError> {
+        let Some((policy, base)) = self.replan_due(network_id).await? else {
+            return Ok(None);
+        };
+        let reservation = self.pool.reserve().await?;
+        Ok(Some(PendingReplan {
+            policy,
+            base,
+            reservation,
+        }))
+    }
+
+    /// Starts a reserved re-plan of the stored change.
+    ///
+    /// # Errors
+    /// The pool's.
+    pub async fn start_pending(
+        &self,
+        stored: &NetworkVersion,
+        pending: PendingReplan,
+        causes: Vec<String>,
+    ) -> Result<ReplanStarted, ServiceError> {
+        let PendingReplan {
+            policy,
+            base,
+            reservation,
+        } = pending;
+        self.start_replan(stored, policy, base, causes, reservation)
+            .await
     }
 
     /// The policy and the base plan of the re-plan a change of the network
@@ -217,6 +250,13 @@ impl AppState {
             plan_id: job.plan_id.clone(),
         })
     }
+}
+
+/// A re-plan a change is to start, its place in the solve queue held.
+pub struct PendingReplan {
+    policy: ReplanPolicy,
+    base: PlanRecord,
+    reservation: Reservation,
 }
 
 /// The error of an edit: NOT_FOUND when every problem is a change naming a

@@ -34,8 +34,23 @@ pub async fn invariants(store: &dyn Store) {
                 .expect("the committed plan's version is kept");
             assert!(plan.plan.status.has_solution());
         }
+        // Rolls chain one version to the next, and count the periods.
+        let mut offset = 0;
+        let mut last_to = 0;
+        for roll in store.rolls(&id).await.unwrap() {
+            assert_eq!(roll.to_version, roll.from_version + 1);
+            assert!(roll.to_version > last_to && roll.to_version <= latest.version);
+            assert_eq!(roll.period_offset, offset, "a roll's offset");
+            offset += u64::from(roll.report.periods);
+            last_to = roll.to_version;
+        }
         for e in suppliers(&latest.document) {
             let log = store.allocation_log(&id, &e, 0).await.unwrap();
+            assert!(
+                log.windows(2)
+                    .all(|w| w[0].period_offset <= w[1].period_offset),
+                "the log of {e} goes back in time"
+            );
             for (i, v) in log.iter().enumerate() {
                 assert_eq!(v.version, i as u64 + 1, "log of {e} has a gap");
                 assert!(v.publish_version <= summary.publish_version);
