@@ -387,6 +387,32 @@ async fn twelve_service_weeks_lose_nothing_and_keep_every_counter_proposal() {
     assert_eq!(own.suppliers[0].enterprise, "gearworks");
     assert!(own.lines.iter().all(|l| l.enterprise == "gearworks"));
     assert_eq!((own.planned_delivered, own.actual_delivered), (0.0, 0.0));
+
+    // The criticality sweep ranks by reliability: least reliable first,
+    // each with the figure the rolls measured.
+    let mut scenarios = common::scenario_client(&server, bearer("erp-token")).await;
+    let swept = scenarios
+        .sweep_criticality(pb::SweepCriticalityRequest {
+            network_id: NET.into(),
+            network_version: 0,
+            periods: Some(pb::ScenarioPeriods { first: 0, last: 2 }),
+            time_limit_seconds: None,
+            rank_by: pb::CriticalityRank::Reliability as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let reliability: Vec<f64> = swept
+        .ranking
+        .iter()
+        .map(|s| s.reliability.expect("measured"))
+        .collect();
+    assert!(!reliability.is_empty());
+    assert!(
+        reliability.windows(2).all(|w| w[0] <= w[1]),
+        "{reliability:?}"
+    );
+    assert!(reliability.iter().all(|r| (0.0..=1.0).contains(r)));
     server.stop().await;
 }
 

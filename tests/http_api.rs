@@ -565,3 +565,192 @@ async fn metrics_parse_and_move_with_solves_and_publishes() {
     assert!(after["chainplan_supplier_streams_open"] >= 1.0);
     server.stop().await;
 }
+
+/// The execution loop's routes hold the same roles and isolation as the
+/// gRPC calls: a supplier reports and reads its own only, another's
+/// supplier, line or item answers as one that does not exist; a
+/// counter-proposal rides on a rejection and the next re-plan prices it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_execution_loop_holds_roles_and_isolation_over_http() {
+    let server = server(Some(tokens())).await;
+    let erp = api(&server, Some("erp-token"));
+    let gearworks = api(&server, Some("gearworks-token"));
+    let planner = api(&server, Some("planner-token"));
+    put_demo(&erp).await;
+    let (plan_id, _) = solve_with_progress(&erp).await;
+    erp.post(
+        &format!("/api/v1/plans/{plan_id}/publish"),
+        json!({ "request_id": "p" }),
+    )
+    .await
+    .ok();
+    let doc = gearbox();
+    let own_line = doc
+        .lines
+        .iter()
+        .find(|l| l.site == "gearworks-linz")
+        .unwrap();
+    let own_item = own_line.operations[0].item.clone();
+    let counts: Vec<Value> = own_line.operations[0]
+        .inputs
+        .iter()
+        .map(|i| json!({ "site": "gearworks-linz", "item": i.item, "period": 0, "qty": 100.0 }))
+        .collect();
+    let net = format!("/api/v1/networks/{NET}");
+    let actuals = |line: &str| {
+        json!({
+            "request_id": format!("r-{line}"),
+            "actuals": {
+                "production": [{ "line": line, "item": own_item, "period": 0, "qty": 3.0 }],
+                "stock_counts": counts,
+            }
+        })
+    };
+
+    // Its own sites: stored; a retry answers the same.
+    let stored = gearworks
+        .post(
+            &format!("{net}/suppliers/gearworks/actuals"),
+            actuals(&own_line.id),
+        )
+        .await
+        .ok();
+    assert_eq!(stored["sequence"], "1");
+    let again = gearworks
+        .post(
+            &format!("{net}/suppliers/gearworks/actuals"),
+            actuals(&own_line.id),
+        )
+        .await
+        .ok();
+    assert_eq!(again, stored);
+    // Another's line reads as a line that does not exist.
+    let foreign = gearworks
+        .post(
+            &format!("{net}/suppliers/gearworks/actuals"),
+            actuals("rolltec-bearing-line"),
+        )
+        .await;
+    let missing = gearworks
+        .post(
+            &format!("{net}/suppliers/gearworks/actuals"),
+            actuals("no-such-line"),
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::BAD_REQUEST);
+    assert_eq!(foreign.fields(), ["actuals.production[0].line"]);
+    assert_eq!(
+        foreign.body["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .replace("rolltec-bearing-line", "X"),
+        missing.body["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .replace("no-such-line", "X")
+    );
+    // Acting for another supplier, existing or not: the same refusal.
+    let mut refusals = Vec::new();
+    for other in ["rolltec", "no-such-supplier"] {
+        let report = gearworks
+            .post(
+                &format!("{net}/suppliers/{other}/actuals"),
+                actuals(&own_line.id),
+            )
+            .await;
+        let read = gearworks
+            .call(
+                Method::GET,
+                &format!("{net}/suppliers/{other}/adherence"),
+                None,
+            )
+            .await;
+        assert_eq!(report.status, StatusCode::FORBIDDEN);
+        assert_eq!(read.status, StatusCode::FORBIDDEN);
+        assert!(!read.body.to_string().contains(other));
+        refusals.push((report.body, read.body));
+    }
+    assert_eq!(refusals[0], refusals[1]);
+    // Rolling is the ERP's; reporting is not a planner's.
+    let refused = gearworks
+        .post(&format!("{net}/roll"), json!({ "periods": 1 }))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = planner
+        .post(&format!("{net}/actuals"), actuals(&own_line.id))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // A counter-proposal: another's item is refused with its path, then
+    // the supplier's own is stored with the rejection.
+    let reject = |item: &str| {
+        json!({ "version": "1", "reject": {
+            "reason": "a press is down",
+            "counter_proposal": [{ "kind": "LIMIT_KIND_MAKE", "item": item, "period": 2, "qty": 1.0 }]
+        }})
+    };
+    let bad = gearworks
+        .post(
+            &format!("{net}/suppliers/gearworks/acknowledgements"),
+            reject("bearing"),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.fields(), ["reject.counter_proposal[0].item"]);
+    gearworks
+        .post(
+            &format!("{net}/suppliers/gearworks/acknowledgements"),
+            reject(&own_item),
+        )
+        .await
+        .ok();
+
+    // The ERP rolls a week; the next re-plan holds the counter-proposal
+    // (in its own periods, one earlier) and says what it cost.
+    let rolled = erp
+        .post(
+            &format!("{net}/roll"),
+            json!({ "periods": 1, "request_id": "week-1" }),
+        )
+        .await
+        .ok();
+    assert_eq!(rolled["network_version"], "2");
+    assert_eq!(rolled["period_offset"], "1");
+    assert_eq!(rolled["reports"], 1);
+    let replanned = erp
+        .post(
+            &format!("{net}/replan"),
+            json!({ "stability_penalty": 0.01 }),
+        )
+        .await
+        .ok();
+    let cost = &replanned["impact"]["counter_proposals"];
+    assert_eq!(cost["held"][0]["enterprise"], "gearworks");
+    assert_eq!(cost["held"][0]["limits"][0]["period"], 1);
+    assert_eq!(replanned["impact"]["periods_rolled"], 1);
+
+    // Plan against actual: the supplier its own, the ERP the chain.
+    let own = gearworks
+        .call(
+            Method::GET,
+            &format!("{net}/suppliers/gearworks/adherence?last_periods=1"),
+            None,
+        )
+        .await
+        .ok();
+    let suppliers = own["adherence"]["suppliers"].as_array().unwrap();
+    assert_eq!(suppliers.len(), 1);
+    assert_eq!(suppliers[0]["enterprise"], "gearworks");
+    assert_eq!(suppliers[0]["counter_proposals"], 1);
+    assert!(own["adherence"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["enterprise"] == "gearworks"));
+    let chain = erp
+        .call(Method::GET, &format!("{net}/adherence"), None)
+        .await
+        .ok();
+    assert_eq!(chain["adherence"]["suppliers"].as_array().unwrap().len(), 6);
+    server.stop().await;
+}

@@ -438,3 +438,117 @@ async fn a_redis_outage_gives_unavailable_then_recovery_with_nothing_lost() {
     assert_eq!(solved.info.unwrap().network_id, NET);
     drop(server);
 }
+
+/// The execution loop across a crash: a supplier's actuals reported to one
+/// replica, which then dies, are applied by the roll another replica makes;
+/// retries through the new replica are recognised; the re-plan holds the
+/// committed plan across the roll, and the allocation logs go on unbroken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_restarted_mid_cycle_continues_from_redis() {
+    use chainplan::planning::simulate::{draw_week, SimulationSpec};
+    use chainplan::server::pb::execution_service_client::ExecutionServiceClient;
+    let (url, prefix) = (redis_url(), unique_prefix());
+    let store = RedisStore::connect(&url, &prefix).await.unwrap();
+    let mut first = serve(&url, &prefix, 1);
+    let mut c = clients(&first).await;
+    let doc = lp_gearbox();
+    put(&mut c, &doc).await;
+    let solved = solve(&mut c).await;
+    let plan_id = solved.info.unwrap().plan_id;
+    let supplier = busiest_supplier(solved.plan.as_ref().unwrap());
+    publish(&mut c, &plan_id, "week-0").await;
+
+    // The week's actuals: the supplier's own part through the first replica.
+    let plan = store.get_plan(&plan_id).await.unwrap().plan;
+    let (actuals, _) = draw_week(&doc, &plan, &SimulationSpec::new(1, 3), 3);
+    let own = actuals.of_enterprise(&doc, &supplier);
+    assert!(!own.is_empty());
+    let to_pb = |a: &chainplan::model::actuals::Actuals| -> pb::Actuals {
+        serde_json::from_value(serde_json::json!({
+            "production": a.production.iter().map(|p| serde_json::json!({
+                "line": p.line, "item": p.item, "operation": p.operation.clone().unwrap_or_default(),
+                "period": p.period, "qty": p.qty })).collect::<Vec<_>>(),
+            "shipments": a.shipments.iter().map(|s| serde_json::json!({
+                "lane": s.lane, "item": s.item, "period": s.period, "qty": s.qty,
+                "arrival": s.arrival })).collect::<Vec<_>>(),
+            "deliveries": a.deliveries.iter().map(|d| serde_json::json!({
+                "demand": d.demand, "period": d.period, "qty": d.qty })).collect::<Vec<_>>(),
+        }))
+        .unwrap()
+    };
+    let report = |enterprise: &str, id: &str, a: pb::Actuals| pb::ReportActualsRequest {
+        network_id: NET.into(),
+        enterprise: enterprise.into(),
+        request_id: id.into(),
+        network_version: 0,
+        actuals: Some(a),
+    };
+    let mut exec = ExecutionServiceClient::new(first.channel().await);
+    let stored = exec
+        .report_actuals(report(&supplier, "own-0", to_pb(&own)))
+        .await
+        .unwrap()
+        .into_inner();
+    // A crash mid-cycle.
+    first.kill();
+
+    let second = serve(&url, &prefix, 1);
+    let mut c = clients(&second).await;
+    let mut exec = ExecutionServiceClient::new(second.channel().await);
+    // The supplier's retry through the new replica is the stored report.
+    let retried = exec
+        .report_actuals(report(&supplier, "own-0", to_pb(&own)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(retried, stored);
+    exec.report_actuals(report("", "erp-0", to_pb(&actuals)))
+        .await
+        .unwrap();
+    let roll = pb::RollHorizonRequest {
+        network_id: NET.into(),
+        network_version: 0,
+        periods: 1,
+        extensions: Vec::new(),
+        request_id: "roll-0".into(),
+    };
+    let rolled = exec.roll_horizon(roll.clone()).await.unwrap().into_inner();
+    assert_eq!((rolled.network_version, rolled.reports), (2, 2));
+    assert!(rolled.adherence.is_some());
+    assert_eq!(
+        exec.roll_horizon(roll)
+            .await
+            .unwrap()
+            .into_inner()
+            .network_version,
+        2
+    );
+    let replanned = c
+        .planning
+        .replan(pb::ReplanRequest {
+            network_id: NET.into(),
+            network_version: 0,
+            base_plan_id: String::new(),
+            freeze_until: 0,
+            stability_penalty: 0.01,
+            options: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(replanned.impact.unwrap().periods_rolled, 1);
+    publish(&mut c, &replanned.info.unwrap().plan_id, "week-1").await;
+    let log = store.allocation_log(NET, &supplier, 0).await.unwrap();
+    assert!(
+        log.len() >= 2,
+        "the re-plan changed the busiest supplier's work"
+    );
+    assert_eq!(
+        log.iter().map(|v| v.version).collect::<Vec<_>>(),
+        (1..=log.len() as u64).collect::<Vec<_>>()
+    );
+    assert_eq!(log.last().unwrap().period_offset, 1);
+    assert_eq!(store.rolls(NET).await.unwrap().len(), 1);
+    drop(second);
+    delete_keys(&url, &prefix).await;
+}

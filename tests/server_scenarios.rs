@@ -305,6 +305,7 @@ async fn the_criticality_sweep_ranks_suppliers_and_suppliers_may_not_call() {
             network_version: 0,
             periods: periods(5, 2),
             time_limit_seconds: None,
+            rank_by: 0,
         })
         .await
         .unwrap_err();
@@ -315,6 +316,7 @@ async fn the_criticality_sweep_ranks_suppliers_and_suppliers_may_not_call() {
             network_version: 0,
             periods: periods(2, 4),
             time_limit_seconds: Some(60.0),
+            rank_by: 0,
         })
         .await
         .unwrap()

@@ -278,6 +278,7 @@ async fn a_criticality_sweep_answers_within_its_deadline_and_names_the_outages_i
         network_version: 0,
         periods: Some(pb::ScenarioPeriods { first: 2, last: 5 }),
         time_limit_seconds: None,
+        rank_by: 0,
     });
     request.set_timeout(std::time::Duration::from_secs(3));
     let swept = scen.sweep_criticality(request).await.unwrap().into_inner();

@@ -47,6 +47,16 @@ impl SupplierAdherence {
         }
     }
 
+    /// How far the supplier can be relied on, from 0 to 1: the worse of
+    /// its production adherence (capped at 1: making more than planned
+    /// does not make up for late shipments) and its on-time-in-full share.
+    pub fn reliability(&self) -> f64 {
+        self.production_adherence()
+            .min(1.0)
+            .min(self.otif())
+            .max(0.0)
+    }
+
     /// The on-time-in-full share of planned shipments (1 when none).
     pub fn otif(&self) -> f64 {
         if self.shipments_planned == 0 {

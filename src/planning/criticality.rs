@@ -14,6 +14,7 @@ use crate::model::scenario::{OutageScope, PeriodRange, ScenarioChange};
 use crate::model::{NetworkDoc, Plan, PlanStatus, Role};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// What one supplier's outage does to the plan.
@@ -238,6 +239,15 @@ fn rank_suppliers(suppliers: &mut [SupplierImpact], base_objective: f64) {
     for (k, s) in suppliers.iter_mut().enumerate() {
         s.cost_rank = k + 1;
     }
+}
+
+/// Re-ranks a sweep by reliability: least reliable first (`reliability`
+/// by enterprise, from 0 to 1; a supplier with no figures counts as 1, no
+/// evidence against it), ties kept in their order by impact.
+pub fn rank_by_reliability(c: &mut Criticality, reliability: &HashMap<String, f64>) {
+    let of = |e: &str| reliability.get(e).copied().unwrap_or(1.0);
+    c.suppliers
+        .sort_by(|a, b| of(&a.enterprise).total_cmp(&of(&b.enterprise)));
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ use super::lp::Mode;
 use super::network::Network;
 use super::options::{solver_threads, Deadline, SolveOptions};
 use super::progress::{Phase, Ticker};
+use super::replan::Baseline;
 use super::scope::Scope;
 use crate::model::{NetworkDoc, Plan, PlanStatus};
 use std::time::Instant;
@@ -85,27 +86,56 @@ pub(crate) fn solve_fast(
     if model.map.integer_columns > 0 {
         return Ok(Round::NotLinear);
     }
+    // A re-plan's stability penalty (absolute values of every change) slows
+    // PDLP down by far: on the 600-site chain it gave no iterate in 300 s
+    // where the same LP without it gives one in about 80. The first-order
+    // run leaves it out; the repair solves the re-plan itself, penalty and
+    // all, within boxes that also reach the base plan's quantities. The
+    // bound stays valid: the penalty only adds to every plan's cost.
+    let (first_model, repair_model) = match options
+        .baseline
+        .as_ref()
+        .filter(|b| b.stability_penalty > 0.0)
+    {
+        Some(b) => {
+            let unpenalised = Baseline {
+                stability_penalty: 0.0,
+                ..b.clone()
+            };
+            let first =
+                PlanModel::build_goals(&net, &scope, Mode::Exact, Some(&unpenalised), goals);
+            (first, Some(model))
+        }
+        None => (model, None),
+    };
     let build_seconds = started.elapsed().as_secs_f64();
 
     ticker.phase(Phase::Solve);
     let solve_started = Instant::now();
-    let Some((first, map)) = run_first_order(model, options, deadline.remaining(), tolerance)?
+    let Some((first, first_map)) =
+        run_first_order(first_model, options, deadline.remaining(), tolerance)?
     else {
         return Ok(Round::NoPlan);
     };
-    let boxes = repair_boxes(&map, &first.columns);
     let duals = first.row_duals.clone();
     let lp = first.lp.clone();
+    let (first, repair_map) = match repair_model {
+        Some(model) => {
+            let (first, map) = first.repair_as(model, options, deadline.remaining())?;
+            if !same_decisions(&first_map, &map) {
+                return Err(PlanError::Solver(
+                    "the re-plan's model numbers its decisions unlike its first-order model".into(),
+                ));
+            }
+            (first, Some(map))
+        }
+        None => (first, None),
+    };
+    let map = repair_map.as_ref().unwrap_or(&first_map);
+    let boxes = repair_boxes(map, &first.columns);
     let Some(values) = run_repair(first, &boxes, options, deadline.remaining())? else {
         return Ok(Round::NoPlan);
     };
-    // The repaired plan's cost bounds the optimum from above, which bounds
-    // every priced column of an optimal plan (all costs are >= 0).
-    let repaired_cost = lp.cost_of(&values.columns);
-    // The repair LP's exact dual is no better: it prices the columns the
-    // repair fixed at zero far off.
-    let bound = implied_upper(&net, &map, &lp, repaired_cost)
-        .and_then(|u| plan_bound(&lp, &duals, &u, repaired_cost));
     let solve_seconds = solve_started.elapsed().as_secs_f64();
 
     ticker.phase(Phase::Extract);
@@ -114,16 +144,32 @@ pub(crate) fn solve_fast(
     // price the repair's boxes instead.
     let mut plan = extract_plan(
         &net,
-        &map,
+        map,
         &values,
         Some(RowDuals {
-            map: &map,
+            map: &first_map,
             duals: &duals,
         }),
     );
+    // The repaired plan's cost (without the stability penalty, which the
+    // first-order LP leaves out) bounds that LP's optimum from above, which
+    // bounds every priced column of its optimal plans (all costs are >= 0).
+    // The repair LP's exact dual is no better: it prices the columns the
+    // repair fixed at zero far off.
+    let repaired_cost = match repair_map {
+        Some(_) => plan.objective.unwrap_or(f64::INFINITY),
+        None => lp.cost_of(&values.columns),
+    };
+    let bound = implied_upper(&net, &first_map, &lp, repaired_cost)
+        .and_then(|u| plan_bound(&lp, &duals, &u, repaired_cost));
     plan.status = PlanStatus::Feasible;
     plan.bound = bound;
-    plan.gap = match (plan.objective, bound) {
+    // What a re-plan minimises is its objective and the stability cost
+    // (docs/model.md §6.4); the bound is of that.
+    let minimised = plan
+        .objective
+        .map(|o| o + plan.stability.as_ref().map_or(0.0, |s| s.cost));
+    plan.gap = match (minimised, bound) {
         (Some(objective), Some(bound)) => Some(relative_gap(objective, bound)),
         _ => None,
     };
@@ -143,23 +189,54 @@ pub(crate) fn relative_gap(objective: f64, bound: f64) -> f64 {
     ((objective - bound) / objective.abs().max(1.0)).max(0.0)
 }
 
+/// Whether two models of one document number their production and flow
+/// columns alike (the only columns the repair boxes).
+fn same_decisions(a: &ModelMap, b: &ModelMap) -> bool {
+    let cols = |m: &ModelMap| -> Vec<Option<usize>> {
+        m.making
+            .iter()
+            .flatten()
+            .flat_map(|mk| [mk.before.map(|c| c.col), mk.after.map(|c| c.col)])
+            .chain(m.flow.iter().flatten().flatten().map(|c| c.map(|c| c.col)))
+            .collect()
+    };
+    cols(a) == cols(b)
+}
+
 /// Each production and flow column's box in the repair: `[0, 0]` where the
-/// iterate leaves it at zero, else up to the iterate and a margin.
+/// iterate (and, in a re-plan, the base plan) leaves it at zero, else up to
+/// the larger of the two and a margin. Reaching the base quantity lets the
+/// repair keep what need not change.
 fn repair_boxes(map: &ModelMap, iterate: &[f64]) -> Vec<(usize, f64, f64)> {
-    let making = map
-        .making
-        .iter()
-        .flatten()
-        .flat_map(|m| m.before.into_iter().chain(m.after));
-    let flows = map.flow.iter().flatten().flatten().flatten().copied();
-    let columns: Vec<usize> = making.chain(flows).map(|c| c.col).collect();
+    let fence = map.fence.as_ref();
+    let making = map.making.iter().enumerate().flat_map(|(o, periods)| {
+        periods.iter().enumerate().flat_map(move |(t, m)| {
+            let base = fence.map_or(0.0, |f| f.base_production(o, t));
+            m.before
+                .into_iter()
+                .chain(m.after)
+                .map(move |c| (c.col, base))
+        })
+    });
+    let flows = map.flow.iter().enumerate().flat_map(|(k, items)| {
+        items.iter().enumerate().flat_map(move |(pos, periods)| {
+            periods.iter().enumerate().filter_map(move |(t, c)| {
+                let base = fence.map_or(0.0, |f| f.base_shipment(k, pos, t));
+                c.map(|c| (c.col, base))
+            })
+        })
+    });
+    let columns: Vec<(usize, f64)> = making.chain(flows).collect();
     let value = |col: usize| iterate.get(col).copied().unwrap_or(0.0);
-    let largest = columns.iter().map(|&c| value(c)).fold(0.0, f64::max);
+    let largest = columns
+        .iter()
+        .map(|&(c, base)| value(c).max(base))
+        .fold(0.0, f64::max);
     let negligible = (NEGLIGIBLE * largest).max(NEGLIGIBLE_UNITS);
     columns
         .into_iter()
-        .map(|col| {
-            let x = value(col);
+        .map(|(col, base)| {
+            let x = value(col).max(base);
             let upper = if x > negligible {
                 x * (1.0 + REPAIR_MARGIN) + negligible
             } else {

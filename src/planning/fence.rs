@@ -104,6 +104,16 @@ pub(crate) fn keep_everything(net: &Network) -> Scope {
 }
 
 impl Fence {
+    /// The base quantity of operation `o` in period `t` (0 when none).
+    pub fn base_production(&self, o: usize, t: usize) -> f64 {
+        self.production.get(&(o, t)).copied().unwrap_or(0.0)
+    }
+
+    /// The base quantity on lane `k` of the item at `pos` in period `t`.
+    pub fn base_shipment(&self, k: usize, pos: usize, t: usize) -> f64 {
+        self.shipments.get(&(k, pos, t)).copied().unwrap_or(0.0)
+    }
+
     /// Resolves a (validated) baseline against the network.
     pub fn resolve(net: &Network, baseline: &Baseline) -> Fence {
         let doc = net.doc;

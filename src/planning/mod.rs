@@ -38,7 +38,7 @@ mod windows;
 
 pub use batch::{solve_batch, BatchError, ScenarioProgress, ScenarioResult};
 pub use compare::{compare, rank, Comparison, Delta, Kpi};
-pub use criticality::{criticality, Criticality, SupplierImpact};
+pub use criticality::{criticality, rank_by_reliability, Criticality, SupplierImpact};
 pub use error::PlanError;
 pub use objectives::{goal_value, tradeoff_curve};
 pub use options::{

@@ -93,10 +93,12 @@ fn by_strategy(doc: &NetworkDoc, options: &SolveOptions, goals: &Goals) -> Resul
         Strategy::Exact | Strategy::Repair => None,
         Strategy::Fast => Some(Strategy::Fast),
         Strategy::Windows => Some(Strategy::Windows),
-        // A re-plan keeps its exact fence and penalty.
-        Strategy::Auto if options.baseline.is_none() && !fits(&deadline) => {
-            Some(first_plan_strategy(doc))
-        }
+        // A re-plan's fast plan holds the fence, the penalty and the
+        // counter-proposals exactly: its repair solves the re-plan itself.
+        Strategy::Auto if !fits(&deadline) => Some(match options.baseline {
+            Some(_) => Strategy::Fast,
+            None => first_plan_strategy(doc),
+        }),
         Strategy::Auto => None,
     };
     let Some(first_strategy) = first_strategy else {

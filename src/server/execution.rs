@@ -258,7 +258,7 @@ impl ExecutionService for ExecutionApi {
             .await
             .map_err(|e| ServiceError::Internal(format!("the roll's thread failed: {e}")))?
         }
-        .map_err(ServiceError::Invalid)?;
+        .map_err(roll_error)?;
         self.state
             .check_limits("rolled document", &rolled.document)?;
         let adherence = committed

@@ -6,12 +6,14 @@
 //! plan, except `PromoteScenario`, which makes the changed document a new
 //! live version.
 
+use crate::model::adherence::Adherence;
 use crate::model::scenario::{apply_changes, PeriodRange, ScenarioChange};
 use crate::model::text::echo;
 use crate::model::Problem;
 use crate::model::{NetworkDoc, Plan};
 use crate::planning::{
-    compare, criticality, rank, solve, solve_batch, ScenarioProgress, SolveOptions,
+    compare, criticality, rank, rank_by_reliability, solve, solve_batch, ScenarioProgress,
+    SolveOptions,
 };
 use crate::server::auth::{Caller, Need};
 use crate::server::convert::records::{network_version, plan_to_pb, solve_phase};
@@ -24,6 +26,7 @@ use crate::server::pb::scenario_service_server::ScenarioService;
 use crate::server::state::{grpc_timeout, solving_ends_by, AppState};
 use crate::server::status::{check_id, check_text, ServiceError};
 use crate::store::{NetworkChange, NetworkVersion, PlanOrigin, PlanRecord, ScenarioRecord};
+use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -67,6 +70,21 @@ fn change_problems(
 }
 
 impl ScenarioApi {
+    /// Each supplier's reliability over every rolled period, by enterprise;
+    /// empty before the first roll.
+    async fn reliability(&self, network_id: &str) -> Result<HashMap<String, f64>, ServiceError> {
+        let rolls = self.state.store.rolls(network_id).await?;
+        let mut figures = Adherence::default();
+        for a in rolls.iter().filter_map(|r| r.adherence.as_ref()) {
+            figures.add(a);
+        }
+        Ok(figures
+            .suppliers
+            .iter()
+            .map(|s| (s.enterprise.clone(), s.reliability()))
+            .collect())
+    }
+
     /// The options of each solve of a batch or sweep: `time_limit` (each
     /// scenario's) checked and bounded like a solve's, and the whole call
     /// ending by the caller's `deadline`, each solve giving the best plan
@@ -480,8 +498,20 @@ impl ScenarioService for ScenarioApi {
             network_version,
             periods,
             time_limit_seconds,
+            rank_by,
         } = request.into_inner();
         crate::server::network::check_network_id(&network_id)?;
+        let by_reliability = match pb::CriticalityRank::try_from(rank_by) {
+            Ok(pb::CriticalityRank::Unspecified | pb::CriticalityRank::Impact) => false,
+            Ok(pb::CriticalityRank::Reliability) => true,
+            Err(_) => {
+                return Err(ServiceError::invalid(
+                    "rank_by",
+                    format!("{rank_by} is not a CriticalityRank"),
+                )
+                .into())
+            }
+        };
         let periods = periods.ok_or_else(|| ServiceError::invalid("periods", "required"))?;
         let network = self
             .state
@@ -517,12 +547,16 @@ impl ScenarioService for ScenarioApi {
             last: periods.last,
         };
         let plan: Arc<Plan> = base.plan.clone();
-        let swept = tokio::task::spawn_blocking(move || {
+        let mut swept = tokio::task::spawn_blocking(move || {
             criticality(&doc, &plan, window, &options, workers)
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("sweep failed: {e}")))?;
-        Ok(Response::new(criticality_to_pb(&swept)))
+        let reliability = self.reliability(&network_id).await?;
+        if by_reliability {
+            rank_by_reliability(&mut swept, &reliability);
+        }
+        Ok(Response::new(criticality_to_pb(&swept, &reliability)))
     }
 
     async fn promote_scenario(

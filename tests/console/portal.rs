@@ -115,6 +115,52 @@ async fn a_supplier_follows_accepts_and_reports_in_the_portal() {
         json!(42),
         "the page was not reloaded"
     );
+
+    // The weekly cycle from the page: reject the new version with what the
+    // supplier can do instead, report what a line made, read its figures.
+    browser
+        .fill("[data-testid=reject-reason]", "hobber down")
+        .await;
+    browser
+        .fill("[data-testid=counter-proposal]", "gear 3 10\nship gear 4 5")
+        .await;
+    browser.click("[data-testid=reject-button]").await;
+    browser
+        .wait_for_text("[data-testid=ack-status]", |t| t.contains("rejected"))
+        .await;
+    let answers = server
+        .store
+        .acknowledgements(NET, "gearworks")
+        .await
+        .unwrap();
+    let limits = &answers.last().unwrap().limits;
+    assert_eq!(limits.len(), 2, "{answers:?}");
+    assert_eq!(
+        (limits[0].item.as_str(), limits[0].period, limits[0].qty),
+        ("gear", 3, 10.0)
+    );
+    browser
+        .fill("[data-testid=actuals-line]", "gearworks-hobbing")
+        .await;
+    browser.fill("[data-testid=actuals-item]", "gear").await;
+    browser.fill("[data-testid=actuals-period]", "0").await;
+    browser.fill("[data-testid=actuals-qty]", "118").await;
+    browser.click("[data-testid=actuals-submit]").await;
+    browser
+        .wait_for_text("[data-testid=actuals-status]", |t| {
+            t.contains("Recorded as report 1")
+        })
+        .await;
+    let reports = server.store.open_actuals(NET).await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].enterprise.as_deref(), Some("gearworks"));
+    assert_eq!(reports[0].actuals.production[0].qty, 118.0);
+    browser.click("[data-testid=adherence-refresh]").await;
+    browser
+        .wait_for_text("[data-testid=portal-adherence]", |t| {
+            t.contains("No period has been rolled yet")
+        })
+        .await;
     browser.screenshot("portal").await;
 
     // With its token, the page reaches nothing beyond its own enterprise,

@@ -518,6 +518,7 @@ async fn d08_every_solve_takes_a_place_in_the_queue() {
                 network_version: 0,
                 periods: Some(pb::ScenarioPeriods { first: 2, last: 3 }),
                 time_limit_seconds: None,
+                rank_by: 0,
             }),
     )
     .await;

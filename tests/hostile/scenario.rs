@@ -253,6 +253,7 @@ async fn solves_of_scenarios_check_their_bounds() {
                     network_version: 0,
                     periods: window(first, last),
                     time_limit_seconds: None,
+                    rank_by: 0,
                 }),
         )
         .await;
@@ -266,6 +267,7 @@ async fn solves_of_scenarios_check_their_bounds() {
                 network_version: 0,
                 periods: None,
                 time_limit_seconds: None,
+                rank_by: 0,
             }),
     )
     .await;

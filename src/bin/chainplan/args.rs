@@ -221,6 +221,9 @@ pub struct SimulateArgs {
     /// Chance, each week, that a supplier pushes back with a counter-proposal.
     #[arg(long, value_name = "P", default_value_t = 0.3)]
     pub pushback: f64,
+    /// Penalty per unit a re-plan moves away from the committed plan.
+    #[arg(long, value_name = "X", default_value_t = 0.01)]
+    pub stability_penalty: f64,
     /// What to print on standard output (`json`: the weeks).
     #[arg(long, value_enum, default_value_t = ReportFormat::Summary)]
     pub format: ReportFormat,

@@ -189,8 +189,15 @@ pub fn simulate(args: &SimulateArgs) -> Result<(), Exit> {
             args.pushback
         )]));
     }
+    if !(args.stability_penalty.is_finite() && args.stability_penalty >= 0.0) {
+        return Err(Exit::Invalid(vec![format!(
+            "--stability-penalty: a finite number >= 0, got {}",
+            args.stability_penalty
+        )]));
+    }
     let mut spec = SimulationSpec::new(args.weeks, args.seed);
     spec.pushback_chance = args.pushback;
+    spec.stability_penalty = args.stability_penalty;
     spec.options.time_limit_seconds = args.time_limit;
     spec.options.strategy = args.strategy;
     if let Some(dir) = &args.out {

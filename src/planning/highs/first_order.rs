@@ -52,6 +52,28 @@ pub(crate) struct FirstOrder {
     model: highs::Model,
 }
 
+impl FirstOrder {
+    /// Puts `model` in place of the LP the run solved, for the repair: a
+    /// re-plan's first-order run leaves out the stability penalty (its
+    /// absolute values slow PDLP down by far), and its repair solves the
+    /// re-plan itself. Returns the new model's map. The production and
+    /// flow columns, which the repair boxes, must be the same in both
+    /// (the caller checks).
+    ///
+    /// # Errors
+    /// `Cancelled` or `Solver`, as a build of the model.
+    pub(crate) fn repair_as(
+        mut self,
+        model: PlanModel,
+        options: &SolveOptions,
+        time_limit: Option<f64>,
+    ) -> Result<(FirstOrder, ModelMap), PlanError> {
+        let (highs_model, map, _) = prepare(model, options, time_limit)?;
+        self.model = highs_model;
+        Ok((self, map))
+    }
+}
+
 /// Runs PDLP on a built LP until its relative KKT errors are within
 /// `tolerance`. `None` when it does not get there within `time_limit`.
 ///

@@ -13,6 +13,7 @@ use crate::planning::{Criticality, Kpi};
 use crate::server::pb;
 use crate::server::status::ServiceError;
 use crate::store::ScenarioRecord;
+use std::collections::HashMap;
 
 fn range(p: &pb::ScenarioPeriods) -> PeriodRange {
     PeriodRange {
@@ -401,7 +402,11 @@ pub fn kpi_from_pb(value: i32) -> Result<Kpi, ServiceError> {
     })
 }
 
-pub fn criticality_to_pb(c: &Criticality) -> pb::SweepCriticalityResponse {
+/// A sweep's answer, each supplier with its reliability where measured.
+pub fn criticality_to_pb(
+    c: &Criticality,
+    reliability: &HashMap<String, f64>,
+) -> pb::SweepCriticalityResponse {
     pb::SweepCriticalityResponse {
         ranking: c
             .suppliers
@@ -413,6 +418,7 @@ pub fn criticality_to_pb(c: &Criticality) -> pb::SweepCriticalityResponse {
                 late: s.late_delta.unwrap_or(0.0),
                 unmet: s.unmet_delta.unwrap_or(0.0),
                 status: plan_status_to_pb(s.status) as i32,
+                reliability: reliability.get(&s.enterprise).copied(),
             })
             .collect(),
         skipped: c.skipped.clone(),

@@ -18,7 +18,7 @@ macro_rules! embed {
 }
 
 /// Every file of the console, by name: (name, content type, text).
-const FILES: [(&str, &str, &str); 30] = [
+const FILES: [(&str, &str, &str); 32] = [
     embed!(HTML, "index.html"),
     embed!(HTML, "portal.html"),
     embed!(CSS, "style.css"),
@@ -33,6 +33,7 @@ const FILES: [(&str, &str, &str); 30] = [
     embed!(JS, "map-layout.js"),
     embed!(JS, "map-panels.js"),
     embed!(JS, "map.js"),
+    embed!(JS, "network-execution.js"),
     embed!(JS, "network-replan.js"),
     embed!(JS, "network.js"),
     embed!(JS, "networks.js"),
@@ -42,6 +43,7 @@ const FILES: [(&str, &str, &str); 30] = [
     embed!(JS, "plan-tables.js"),
     embed!(JS, "plan.js"),
     embed!(JS, "portal.js"),
+    embed!(JS, "portal-execution.js"),
     embed!(JS, "scenario-changes.js"),
     embed!(JS, "scenario-form.js"),
     embed!(JS, "scenario-list.js"),

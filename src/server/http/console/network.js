@@ -1,7 +1,8 @@
 // network.js — a network's page (#/network/<id>[?version=<n>]).
 //
 // Owns: the page's head (version picker, time limit, Solve), the chain map
-// coloured by a chosen plan, and the place of the re-plan cards.
+// coloured by a chosen plan, and the place of the re-plan and
+// plan-against-actual cards.
 
 import { get, seg, int } from './api.js';
 import { h, fill } from './charts.js';
@@ -12,6 +13,7 @@ import { planMetrics } from './plan-metrics.js';
 import { chainMap } from './map.js';
 import { startSolve } from './solve.js';
 import { replanCard, policyCard } from './network-replan.js';
+import { adherenceCard } from './network-execution.js';
 
 export async function renderNetwork(ctx, networkId) {
   setCrumbs([{ label: 'Networks', href: '#/networks' }, { label: networkId }]);
@@ -89,6 +91,7 @@ export async function renderNetwork(ctx, networkId) {
     h('section', { class: 'card' },
       h('div', { class: 'toolbar' }, h('h2', { style: { margin: 0 } }, 'Chain map'), h('span', { class: 'grow' }), h('label', { class: 'inline' }, 'colour by', planSelect), mapStatus),
       mapBox),
-    h('div', { class: 'row' }, replanCard(networkId, summary, ix), policyCard(networkId, ix)));
+    h('div', { class: 'row' }, replanCard(networkId, summary, ix), policyCard(networkId, ix)),
+    adherenceCard(networkId));
   if (planSelect.value) showMap();
 }

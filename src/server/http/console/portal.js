@@ -3,11 +3,13 @@
 // Owns: signing in (the token says which enterprise, via /session), the
 // live allocation stream of that enterprise (reconnecting where it left
 // off), the allocation tables, what changed since the version last
-// acknowledged, accepting or rejecting a version, and reporting capacity.
-// It calls /session and its own enterprise's routes, nothing else.
+// acknowledged, accepting or rejecting a version, and reporting capacity;
+// the weekly cycle's forms are portal-execution.js's. It calls /session and
+// its own enterprise's routes, nothing else.
 
 import { get, post, seg, sse, getToken, setToken, int, num } from './api.js';
 import { h, fill, qty, table } from './charts.js';
+import { counterProposal, drawActualsLines, initExecution } from './portal-execution.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -236,6 +238,7 @@ function drawLines() {
   const sorted = [...lines].sort();
   fill(select, sorted.length ? sorted.map((l) => h('option', { value: l }, l)) : h('option', { value: '' }, 'no line yet'));
   if (sorted.includes(chosen)) select.value = chosen;
+  drawActualsLines(sorted);
 }
 
 function drawAll() {
@@ -431,7 +434,9 @@ async function acknowledge(accept) {
   } else {
     const reason = $('#reject-reason').value.trim();
     if (!reason) return fill(status, h('span', { class: 'error' }, 'Give a reason to reject.'));
-    body.reject = { reason };
+    const offer = counterProposal();
+    if (offer.error) return fill(status, h('span', { class: 'error' }, offer.error));
+    body.reject = offer.limits.length ? { reason, counter_proposal: offer.limits } : { reason };
   }
   fill(status, 'Sending…');
   try {
@@ -503,6 +508,7 @@ $('#capacity').addEventListener('submit', async (e) => {
 // Start: the remembered network, and straight back in when this tab holds
 // a token already.
 
+initExecution(() => ({ network: st.network, enterprise: st.enterprise }));
 $('#network').value = localStorage.getItem(NETWORK_KEY) || 'demo';
 drawVersion();
 if (getToken()) signIn();
