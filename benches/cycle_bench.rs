@@ -21,9 +21,9 @@
 //! ```
 
 use chainplan::import::generate::{generate, GeneratorSpec};
-use chainplan::model::actuals::Actuals;
 use chainplan::model::{NetworkDoc, Role};
 use chainplan::planning::simulate::{draw_week, SimulationSpec};
+use chainplan::server::convert::execution::actuals_to_pb;
 use chainplan::server::pb;
 use chainplan::server::pb::execution_service_client::ExecutionServiceClient;
 use chainplan::server::pb::network_service_client::NetworkServiceClient;
@@ -109,52 +109,6 @@ fn strategy(name: &str) -> Result<i32, String> {
         "exact" => pb::SolveStrategy::Exact,
         other => return Err(format!("--strategy: unknown {other}")),
     } as i32)
-}
-
-fn pb_actuals(a: &Actuals) -> pb::Actuals {
-    pb::Actuals {
-        production: a
-            .production
-            .iter()
-            .map(|p| pb::ActualProduction {
-                line: p.line.clone(),
-                item: p.item.clone(),
-                operation: p.operation.clone().unwrap_or_default(),
-                period: p.period,
-                qty: p.qty,
-            })
-            .collect(),
-        shipments: a
-            .shipments
-            .iter()
-            .map(|s| pb::ActualShipment {
-                lane: s.lane.clone(),
-                item: s.item.clone(),
-                period: s.period,
-                qty: s.qty,
-                arrival: s.arrival,
-            })
-            .collect(),
-        receipts: Vec::new(),
-        stock_counts: Vec::new(),
-        deliveries: a
-            .deliveries
-            .iter()
-            .map(|d| pb::ActualDelivery {
-                demand: d.demand.clone(),
-                period: d.period,
-                qty: d.qty,
-            })
-            .collect(),
-        renovation_starts: a
-            .renovation_starts
-            .iter()
-            .map(|r| pb::RenovationStart {
-                renovation: r.renovation.clone(),
-                period: r.period,
-            })
-            .collect(),
-    }
 }
 
 struct Clients {
@@ -275,7 +229,7 @@ async fn run_chain(
                     enterprise: s.clone(),
                     request_id: format!("w{week}-{s}"),
                     network_version: 0,
-                    actuals: Some(pb_actuals(&own)),
+                    actuals: Some(actuals_to_pb(&own)),
                 })
                 .await
                 .map_err(|e| format!("report of {s}: {e}"))?;
@@ -287,7 +241,7 @@ async fn run_chain(
                 enterprise: String::new(),
                 request_id: format!("w{week}-erp"),
                 network_version: 0,
-                actuals: Some(pb_actuals(&actuals)),
+                actuals: Some(actuals_to_pb(&actuals)),
             })
             .await
             .map_err(|e| format!("the ERP's report: {e}"))?;
@@ -348,9 +302,10 @@ async fn run_chain(
         }
         let cycle = actuals_s + roll_s + replan_s + if has_plan { publish_s } else { 0.0 };
         println!(
-            "| {name} | {week} | {reports} | {actuals_s:.3} | {roll_s:.3} | {replan_s:.2} ({}, {}) | {} | {cycle:.2} | {:.2} % |",
+            "| {name} | {week} | {reports} | {actuals_s:.3} | {roll_s:.3} | {replan_s:.2} ({}, {}, first plan {:.1} s) | {} | {cycle:.2} | {:.2} % |",
             status.as_str_name().trim_start_matches("PLAN_STATUS_").to_lowercase(),
             stats.strategy,
+            stats.first_plan_seconds.unwrap_or(replan_s),
             if has_plan { format!("{publish_s:.3}") } else { "–".into() },
             100.0 * replan_s / cycle
         );

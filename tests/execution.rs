@@ -10,10 +10,11 @@
 mod common;
 
 use chainplan::model::actuals::{ActualProduction, Actuals, StockCount};
-use chainplan::model::commitment::{excesses, CounterProposal, LimitKind};
+use chainplan::model::commitment::{excesses, CounterProposal};
 use chainplan::model::NetworkDoc;
 use chainplan::planning::simulate::{draw_week, SimulationSpec};
 use chainplan::server::auth::{Role, Tokens};
+use chainplan::server::convert::execution::{actuals_to_pb, counter_proposal_to_pb};
 use chainplan::server::pb;
 use chainplan::server::pb::execution_service_client::ExecutionServiceClient;
 use chainplan::server::ServerConfig;
@@ -60,68 +61,13 @@ async fn exec(server: &TestServer, token: &str) -> Exec {
     ExecutionServiceClient::with_interceptor(server.channel().await, bearer(token))
 }
 
-fn pb_actuals(a: &Actuals) -> pb::Actuals {
-    pb::Actuals {
-        production: a
-            .production
-            .iter()
-            .map(|p| pb::ActualProduction {
-                line: p.line.clone(),
-                item: p.item.clone(),
-                operation: p.operation.clone().unwrap_or_default(),
-                period: p.period,
-                qty: p.qty,
-            })
-            .collect(),
-        shipments: a
-            .shipments
-            .iter()
-            .map(|s| pb::ActualShipment {
-                lane: s.lane.clone(),
-                item: s.item.clone(),
-                period: s.period,
-                qty: s.qty,
-                arrival: s.arrival,
-            })
-            .collect(),
-        receipts: Vec::new(),
-        stock_counts: a
-            .stock_counts
-            .iter()
-            .map(|c| pb::StockCount {
-                site: c.site.clone(),
-                item: c.item.clone(),
-                period: c.period,
-                qty: c.qty,
-            })
-            .collect(),
-        deliveries: a
-            .deliveries
-            .iter()
-            .map(|d| pb::ActualDelivery {
-                demand: d.demand.clone(),
-                period: d.period,
-                qty: d.qty,
-            })
-            .collect(),
-        renovation_starts: a
-            .renovation_starts
-            .iter()
-            .map(|r| pb::RenovationStart {
-                renovation: r.renovation.clone(),
-                period: r.period,
-            })
-            .collect(),
-    }
-}
-
 fn report(enterprise: &str, request_id: &str, actuals: &Actuals) -> pb::ReportActualsRequest {
     pb::ReportActualsRequest {
         network_id: NET.into(),
         enterprise: enterprise.into(),
         request_id: request_id.into(),
         network_version: 0,
-        actuals: Some(pb_actuals(actuals)),
+        actuals: Some(actuals_to_pb(actuals)),
     }
 }
 
@@ -135,19 +81,13 @@ fn roll(periods: u32, request_id: &str) -> pb::RollHorizonRequest {
     }
 }
 
+/// A counter-proposal's limits moved `period_shift` periods later.
 fn counter_proposal(p: &CounterProposal, period_shift: u32) -> Vec<pb::SupplyLimit> {
-    p.limits
-        .iter()
-        .map(|l| pb::SupplyLimit {
-            kind: match l.kind {
-                LimitKind::Make => pb::LimitKind::Make,
-                LimitKind::Ship => pb::LimitKind::Ship,
-            } as i32,
-            item: l.item.clone(),
-            period: l.period + period_shift,
-            qty: l.qty,
-        })
-        .collect()
+    let mut limits = counter_proposal_to_pb(p).limits;
+    for l in &mut limits {
+        l.period += period_shift;
+    }
+    limits
 }
 
 async fn latest(store: &dyn Store) -> (u64, Arc<NetworkDoc>) {

@@ -463,19 +463,7 @@ async fn a_replica_restarted_mid_cycle_continues_from_redis() {
     let (actuals, _) = draw_week(&doc, &plan, &SimulationSpec::new(1, 3), 3);
     let own = actuals.of_enterprise(&doc, &supplier);
     assert!(!own.is_empty());
-    let to_pb = |a: &chainplan::model::actuals::Actuals| -> pb::Actuals {
-        serde_json::from_value(serde_json::json!({
-            "production": a.production.iter().map(|p| serde_json::json!({
-                "line": p.line, "item": p.item, "operation": p.operation.clone().unwrap_or_default(),
-                "period": p.period, "qty": p.qty })).collect::<Vec<_>>(),
-            "shipments": a.shipments.iter().map(|s| serde_json::json!({
-                "lane": s.lane, "item": s.item, "period": s.period, "qty": s.qty,
-                "arrival": s.arrival })).collect::<Vec<_>>(),
-            "deliveries": a.deliveries.iter().map(|d| serde_json::json!({
-                "demand": d.demand, "period": d.period, "qty": d.qty })).collect::<Vec<_>>(),
-        }))
-        .unwrap()
-    };
+    let to_pb = chainplan::server::convert::execution::actuals_to_pb;
     let report = |enterprise: &str, id: &str, a: pb::Actuals| pb::ReportActualsRequest {
         network_id: NET.into(),
         enterprise: enterprise.into(),

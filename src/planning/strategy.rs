@@ -20,7 +20,7 @@
 
 use super::error::PlanError;
 use super::exact::solve_goals;
-use super::fast::{relative_gap, solve_fast, Round, ROUND_TOLERANCES};
+use super::fast::{relative_gap, solve_fast, solve_from_baseline, Round, ROUND_TOLERANCES};
 use super::formulation::Goals;
 use super::options::{Deadline, SolveOptions, Strategy, DEFAULT_RELATIVE_GAP};
 use super::progress::{announce, Progress, ProgressFn};
@@ -227,6 +227,21 @@ fn fast_rounds(
 ) -> Result<First, PlanError> {
     let target = options.relative_gap.unwrap_or(DEFAULT_RELATIVE_GAP);
     let mut best: Option<Plan> = None;
+    // A re-plan has a plan at hand: the base plan, repaired to the new
+    // version. It comes in seconds where a first-order run on a large
+    // chain may take minutes, or not come within the limit at all.
+    if options.baseline.is_some() {
+        let round_options = with_figures(&within(options, deadline), None, started);
+        match solve_from_baseline(doc, &round_options, goals, deadline)? {
+            Round::Plan(plan) => {
+                let kept = keep_better(None, *plan, started, Strategy::Fast);
+                announce(options.progress.as_ref(), &kept, started);
+                best = Some(kept);
+            }
+            Round::NotLinear => return Ok(First::NotLinear),
+            Round::NoPlan => {}
+        }
+    }
     for tolerance in ROUND_TOLERANCES {
         if deadline.expired() {
             break;
@@ -308,6 +323,13 @@ fn exact(
 
 /// The better of the best plan so far and a new round's: the cheaper, with
 /// the higher of the two bounds (each is valid) and its gap.
+/// What a plan's solve minimised: its objective, and a re-plan's stability
+/// cost with it (docs/model.md §6.4); the bound and gap are of this.
+fn minimised(plan: &Plan) -> Option<f64> {
+    plan.objective
+        .map(|o| o + plan.stability.as_ref().map_or(0.0, |s| s.cost))
+}
+
 fn keep_better(best: Option<Plan>, plan: Plan, started: Instant, strategy: Strategy) -> Plan {
     let Some(best) = best else {
         let mut plan = plan;
@@ -323,13 +345,13 @@ fn keep_better(best: Option<Plan>, plan: Plan, started: Instant, strategy: Strat
         (a, b) => a.or(b),
     };
     let first_plan_seconds = best.stats.first_plan_seconds;
-    let mut kept = if plan.objective < best.objective || best.objective.is_none() {
+    let mut kept = if minimised(&plan) < minimised(&best) || best.objective.is_none() {
         plan
     } else {
         best
     };
-    kept.bound = bound.map(|b| kept.objective.map_or(b, |o| b.min(o)));
-    kept.gap = match (kept.objective, kept.bound) {
+    kept.bound = bound.map(|b| minimised(&kept).map_or(b, |o| b.min(o)));
+    kept.gap = match (minimised(&kept), kept.bound) {
         (Some(o), Some(b)) => Some(relative_gap(o, b)),
         _ => None,
     };

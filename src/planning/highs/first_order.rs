@@ -171,6 +171,30 @@ pub(crate) fn run_repair(
     })
 }
 
+/// Solves `model` exactly with the columns `boxes_of` its map picks held
+/// within their boxes: the repair run without a first-order run before it
+/// (a re-plan's base plan, repaired). `None` when no plan comes within
+/// `time_limit`.
+///
+/// # Errors
+/// `Cancelled` when the solve is cancelled; `Solver` when HiGHS fails.
+pub(crate) fn run_boxed(
+    model: PlanModel,
+    boxes_of: impl FnOnce(&ModelMap) -> Vec<(usize, f64, f64)>,
+    options: &SolveOptions,
+    time_limit: Option<f64>,
+) -> Result<Option<(SolvedValues, ModelMap)>, PlanError> {
+    let (highs_model, map, _) = prepare(model, options, time_limit)?;
+    let boxes = boxes_of(&map);
+    let held = FirstOrder {
+        columns: Vec::new(),
+        row_duals: Vec::new(),
+        lp: LpData::default(),
+        model: highs_model,
+    };
+    Ok(run_repair(held, &boxes, options, time_limit)?.map(|values| (values, map)))
+}
+
 /// The LP HiGHS holds after a run.
 pub(super) fn lp_data(solved: &mut highs::SolvedModel) -> Result<LpData, PlanError> {
     // SAFETY: the live Highs object `solved` owns.

@@ -13,6 +13,6 @@ mod run;
 mod setup;
 mod windowed;
 
-pub(crate) use first_order::{run_first_order, run_repair, LpData};
+pub(crate) use first_order::{run_boxed, run_first_order, run_repair, LpData};
 pub(crate) use run::{run_highs, run_highs_reporting, Outcome, Run};
 pub(crate) use windowed::{lp_of, run_lp, WindowRun};

@@ -130,6 +130,74 @@ pub fn actuals_from_pb(field: &str, actuals: Option<pb::Actuals>) -> Result<Actu
     })
 }
 
+/// Actuals as the API carries them (for clients: the ERP's connector, the
+/// tests, the benchmarks).
+pub fn actuals_to_pb(a: &Actuals) -> pb::Actuals {
+    let Actuals {
+        production,
+        shipments,
+        receipts,
+        stock_counts,
+        deliveries,
+        renovation_starts,
+    } = a;
+    pb::Actuals {
+        production: production
+            .iter()
+            .map(|p| pb::ActualProduction {
+                line: p.line.clone(),
+                item: p.item.clone(),
+                operation: p.operation.clone().unwrap_or_default(),
+                period: p.period,
+                qty: p.qty,
+            })
+            .collect(),
+        shipments: shipments
+            .iter()
+            .map(|s| pb::ActualShipment {
+                lane: s.lane.clone(),
+                item: s.item.clone(),
+                period: s.period,
+                qty: s.qty,
+                arrival: s.arrival,
+            })
+            .collect(),
+        receipts: receipts
+            .iter()
+            .map(|r| pb::ActualReceipt {
+                site: r.site.clone(),
+                item: r.item.clone(),
+                period: r.period,
+                qty: r.qty,
+            })
+            .collect(),
+        stock_counts: stock_counts
+            .iter()
+            .map(|c| pb::StockCount {
+                site: c.site.clone(),
+                item: c.item.clone(),
+                period: c.period,
+                qty: c.qty,
+            })
+            .collect(),
+        deliveries: deliveries
+            .iter()
+            .map(|d| pb::ActualDelivery {
+                demand: d.demand.clone(),
+                period: d.period,
+                qty: d.qty,
+            })
+            .collect(),
+        renovation_starts: renovation_starts
+            .iter()
+            .map(|r| pb::RenovationStart {
+                renovation: r.renovation.clone(),
+                period: r.period,
+            })
+            .collect(),
+    }
+}
+
 /// The limits of a counter-proposal, under `field`.
 ///
 /// # Errors

@@ -203,6 +203,27 @@ fn store_failure(e: StoreError) -> JobFailure {
     failure(kind, e.to_string())
 }
 
+/// Solves with `options`; when its baseline holds counter-proposals, solves
+/// again without them, so the re-plan can say what they cost the chain.
+fn solve_held(doc: &NetworkDoc, options: &SolveOptions) -> Result<(Plan, Option<Plan>), PlanError> {
+    let plan = solve(doc, options)?;
+    let Some(baseline) = options.baseline.as_ref().filter(|b| !b.limits.is_empty()) else {
+        return Ok((plan, None));
+    };
+    if !plan.status.has_solution() {
+        return Ok((plan, None));
+    }
+    let free = SolveOptions {
+        baseline: Some(Baseline {
+            limits: Vec::new(),
+            ..baseline.clone()
+        }),
+        ..options.clone()
+    };
+    let free = solve(doc, &free)?;
+    Ok((plan, free.status.has_solution().then_some(free)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,25 +252,4 @@ mod tests {
         let other = publish_failure("plan-7", ServiceError::Internal("bug".into()));
         assert_eq!(other.kind, JobFailureKind::Internal);
     }
-}
-
-/// Solves with `options`; when its baseline holds counter-proposals, solves
-/// again without them, so the re-plan can say what they cost the chain.
-fn solve_held(doc: &NetworkDoc, options: &SolveOptions) -> Result<(Plan, Option<Plan>), PlanError> {
-    let plan = solve(doc, options)?;
-    let Some(baseline) = options.baseline.as_ref().filter(|b| !b.limits.is_empty()) else {
-        return Ok((plan, None));
-    };
-    if !plan.status.has_solution() {
-        return Ok((plan, None));
-    }
-    let free = SolveOptions {
-        baseline: Some(Baseline {
-            limits: Vec::new(),
-            ..baseline.clone()
-        }),
-        ..options.clone()
-    };
-    let free = solve(doc, &free)?;
-    Ok((plan, free.status.has_solution().then_some(free)))
 }

@@ -191,6 +191,28 @@ impl RedisStore {
         &self.inner.keys
     }
 
+    /// The whole of a list of a network's (acknowledgements, rolls), read
+    /// with the network's latest version in one round trip.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when the network has no version.
+    async fn network_list(&self, network_id: &str, key: &str) -> Result<Vec<String>, StoreError> {
+        let (latest, items): (Option<u64>, Vec<String>) = redis::pipe()
+            .cmd("HGET")
+            .arg(self.keys().network(network_id).meta())
+            .arg("latest")
+            .cmd("LRANGE")
+            .arg(key)
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_error)?;
+        present(network_id, latest)?;
+        Ok(items)
+    }
+
     /// The latest version of a network.
     ///
     /// # Errors
@@ -713,19 +735,8 @@ impl Store for RedisStore {
         network_id: &str,
         enterprise: &str,
     ) -> Result<Vec<Acknowledgement>, StoreError> {
-        let keys = self.keys().network(network_id);
-        let (latest, acks): (Option<u64>, Vec<String>) = redis::pipe()
-            .cmd("HGET")
-            .arg(keys.meta())
-            .arg("latest")
-            .cmd("LRANGE")
-            .arg(keys.acks(enterprise))
-            .arg(0)
-            .arg(-1)
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_error)?;
-        present(network_id, latest)?;
+        let key = self.keys().network(network_id).acks(enterprise);
+        let acks = self.network_list(network_id, &key).await?;
         acks.iter().map(|a| codec::decode_ack(a)).collect()
     }
 
@@ -1036,19 +1047,8 @@ impl Store for RedisStore {
     }
 
     async fn rolls(&self, network_id: &str) -> Result<Vec<RollRecord>, StoreError> {
-        let keys = self.keys().network(network_id);
-        let (latest, rolls): (Option<u64>, Vec<String>) = redis::pipe()
-            .cmd("HGET")
-            .arg(keys.meta())
-            .arg("latest")
-            .cmd("LRANGE")
-            .arg(keys.rolls())
-            .arg(0)
-            .arg(-1)
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_error)?;
-        present(network_id, latest)?;
+        let key = self.keys().network(network_id).rolls();
+        let rolls = self.network_list(network_id, &key).await?;
         rolls
             .iter()
             .map(|json| codec::from_json("roll", json))

@@ -23,6 +23,8 @@ const st = {
   network: '',
   enterprise: '',
   version: 0,
+  // The absolute period of the held version's period 0.
+  offset: 0,
   entries: new Map(),
   // Entries of every version seen in this page, to compare against.
   history: new Map(),
@@ -42,6 +44,19 @@ const st = {
 // An entry's identity within an allocation (AllocationEntry's key).
 const keyOf = (e) => [e.kind, e.site, e.item, e.period ?? 0, e.resource, e.destination || ''].join('|');
 const isShip = (e) => e.kind === 'ALLOCATION_KIND_SHIP';
+
+/** Entries as they read `k` periods later: closed periods gone, the rest renumbered. */
+function rolled(entries, k) {
+  if (!(k > 0)) return entries;
+  const out = new Map();
+  for (const e of entries.values()) {
+    const period = (e.period ?? 0) - k;
+    if (period < 0) continue;
+    const moved = { ...e, period };
+    out.set(keyOf(moved), moved);
+  }
+  return out;
+}
 
 /** The previous entries with a delta's changes applied. */
 function applyDelta(entries, changes) {
@@ -105,7 +120,8 @@ function setLive(kind, text) {
 function comparisonBase() {
   const ack = loadAck();
   if (ack && ack.version < st.version) {
-    const entries = st.history.get(ack.version) || (ack.entries ? new Map(ack.entries.map((e) => [keyOf(e), e])) : null);
+    const saved = ack.entries ? rolled(new Map(ack.entries.map((e) => [keyOf(e), e])), st.offset - (ack.offset || 0)) : null;
+    const entries = st.history.get(ack.version) || saved;
     if (entries) return { label: `since version ${ack.version}, which you ${ack.decision}`, entries };
   }
   if (ack && ack.version === st.version) return { label: `you ${ack.decision} this version`, entries: st.entries, same: true };
@@ -257,12 +273,19 @@ function applyUpdate(u) {
   let entries;
   if (u.snapshot) {
     entries = new Map((u.snapshot.entries || []).map((e) => [keyOf(e), e]));
-    st.lastChanges = st.version ? diff(st.entries, entries) : null;
+    st.lastChanges = st.version ? diff(rolled(st.entries, int(u.period_offset) - st.offset), entries) : null;
   } else {
     const changes = u.delta?.changes || [];
-    entries = applyDelta(st.entries, changes);
+    // A delta after a roll is against the previous version moved to this
+    // version's periods: move the entries held first.
+    entries = applyDelta(rolled(st.entries, int(u.period_offset) - st.offset), changes);
     st.lastChanges = changes;
   }
+  // Earlier versions are kept in the current version's periods, so that
+  // what changed compares like with like.
+  const k = int(u.period_offset) - st.offset;
+  if (k > 0) for (const [v, held] of st.history) st.history.set(v, rolled(held, k));
+  st.offset = int(u.period_offset);
   const changed = st.lastChanges ? st.lastChanges.length : entries.size;
   st.entries = entries;
   st.history.set(version, entries);
@@ -448,6 +471,7 @@ async function acknowledge(accept) {
       reason: accept ? '' : body.reject.reason,
       at: res.acknowledged_at,
       entries: [...entries.values()],
+      offset: st.offset,
     });
     drawAll();
     if (res.current === false) status.appendChild(h('div', { class: 'small muted' }, 'A newer version has been published since.'));
