@@ -230,8 +230,8 @@ pub struct SimulateArgs {
     /// Wall-clock limit for each week's plan, in seconds.
     #[arg(long, value_name = "S")]
     pub time_limit: Option<f64>,
-    /// How each week's plan is made (as `solve --strategy`); a large chain
-    /// needs `fast`, since `auto` re-plans exactly.
+    /// How each week's plan is made (as `solve --strategy`); `auto` re-plans
+    /// a large chain from the committed plan repaired, then by `fast`.
     #[arg(long, value_name = "S", default_value = "auto")]
     pub strategy: Strategy,
     /// Also write each week's document, plan and actuals into this folder
