@@ -183,13 +183,13 @@ pub(crate) fn solve_fast(
     Ok(Round::Plan(Box::new(plan)))
 }
 
-/// A re-plan's first plan in seconds: its base plan repaired. The re-plan
+/// A re-plan's first plan: its base plan repaired. The re-plan
 /// is solved exactly with every production and flow boxed up to its base
 /// quantity (and a margin): what was committed is kept where it still
 /// fits, and stock, late deliveries and unmet demand absorb what the roll
-/// or the change broke. A small LP, so it comes long before a first-order
-/// run on a large chain; it has no bound of its own. `NoPlan` for a solve
-/// without a baseline.
+/// or the change broke. Presolve leaves a smaller LP than the first-order
+/// run's, and it needs no iterate, so it comes first; it has no bound of
+/// its own. `NoPlan` for a solve without a baseline.
 ///
 /// # Errors
 /// `Cancelled` when the solve is cancelled; `Solver` when HiGHS fails.

@@ -228,8 +228,8 @@ fn fast_rounds(
     let target = options.relative_gap.unwrap_or(DEFAULT_RELATIVE_GAP);
     let mut best: Option<Plan> = None;
     // A re-plan has a plan at hand: the base plan, repaired to the new
-    // version. It comes in seconds where a first-order run on a large
-    // chain may take minutes, or not come within the limit at all.
+    // version. It needs no first-order run, which on a large chain may
+    // take minutes, or not end within the limit at all.
     if options.baseline.is_some() {
         let round_options = with_figures(&within(options, deadline), None, started);
         match solve_from_baseline(doc, &round_options, goals, deadline)? {

@@ -5,8 +5,7 @@
 //! nothing of the transport.
 
 use crate::model::commitment::{validate_limits, CounterProposal};
-use crate::model::{NetworkDoc, Plan};
-use crate::server::publish::suppliers;
+use crate::model::{NetworkDoc, Plan, Role};
 use crate::store::{RollRecord, Store, StoreError};
 use std::sync::Arc;
 
@@ -51,7 +50,8 @@ pub async fn held_counter_proposals(
     offset: u64,
 ) -> Result<Vec<CounterProposal>, StoreError> {
     let mut held = Vec::new();
-    for enterprise in suppliers(doc) {
+    let suppliers = doc.enterprises.iter().filter(|e| e.role == Role::Supplier);
+    for enterprise in suppliers.map(|e| e.id.clone()) {
         let acks = store.acknowledgements(network_id, &enterprise).await?;
         let Some(last) = acks.iter().max_by_key(|a| a.version) else {
             continue;
