@@ -232,20 +232,18 @@ impl Allocation {
     /// The allocation as it reads after the horizon rolled `periods`
     /// periods: entries of the closed periods gone, the rest renumbered.
     pub fn rolled(&self, periods: u64) -> Allocation {
-        Allocation {
-            enterprise: self.enterprise.clone(),
-            entries: self
-                .entries
-                .iter()
-                .filter_map(|e| {
-                    let period = u64::from(e.period).checked_sub(periods)?;
-                    Some(AllocationEntry {
-                        period: u32::try_from(period).ok()?,
-                        ..e.clone()
-                    })
-                })
-                .collect(),
-        }
+        let mut rolled = self.clone();
+        roll_entries(&mut rolled.entries, periods);
+        rolled
+    }
+}
+
+/// Entries of the first `periods` periods dropped, the rest renumbered.
+fn roll_entries(entries: &mut Vec<AllocationEntry>, periods: u64) {
+    entries.retain(|e| u64::from(e.period) >= periods);
+    for e in entries.iter_mut() {
+        // Fits: the period is at least `periods` and came from a u32.
+        e.period -= u32::try_from(periods).unwrap_or(u32::MAX);
     }
 }
 
@@ -376,50 +374,21 @@ impl Plan {
     /// figures and renovations are kept as they were.
     pub fn rolled(&self, periods: u32) -> Plan {
         let k = periods;
-        Plan {
-            production: self
-                .production
-                .iter()
-                .filter(|p| p.period >= k)
-                .map(|p| Production {
-                    period: p.period - k,
-                    ..p.clone()
-                })
-                .collect(),
-            shipments: self
-                .shipments
-                .iter()
-                .filter(|s| s.period >= k)
-                .map(|s| Shipment {
-                    period: s.period - k,
-                    arrival: s.arrival - k,
-                    ..s.clone()
-                })
-                .collect(),
-            stock: self
-                .stock
-                .iter()
-                .filter(|s| s.period >= k)
-                .map(|s| StockLevel {
-                    period: s.period - k,
-                    ..s.clone()
-                })
-                .collect(),
-            deliveries: self
-                .deliveries
-                .iter()
-                .filter(|d| d.period >= k)
-                .map(|d| Delivery {
-                    period: d.period - k,
-                    ..d.clone()
-                })
-                .collect(),
-            allocations: self
-                .allocations
-                .iter()
-                .map(|a| a.rolled(u64::from(k)))
-                .collect(),
-            ..self.clone()
-        }
+        let mut plan = self.clone();
+        plan.production.retain(|p| p.period >= k);
+        plan.production.iter_mut().for_each(|p| p.period -= k);
+        plan.shipments.retain(|s| s.period >= k);
+        plan.shipments.iter_mut().for_each(|s| {
+            s.period -= k;
+            s.arrival -= k;
+        });
+        plan.stock.retain(|s| s.period >= k);
+        plan.stock.iter_mut().for_each(|s| s.period -= k);
+        plan.deliveries.retain(|d| d.period >= k);
+        plan.deliveries.iter_mut().for_each(|d| d.period -= k);
+        plan.allocations
+            .iter_mut()
+            .for_each(|a| roll_entries(&mut a.entries, u64::from(k)));
+        plan
     }
 }
